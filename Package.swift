@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "correlator",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "correlator", targets: ["CorrelatorCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Protobuf wire-format reader shared by the decoders (pprof, OTLP, remote write).
+        .target(name: "ProtobufWire", swiftSettings: swiftSettings),
+        // Google's libsnappy (Debian libsnappy-dev), through its C API.
+        .systemLibrary(
+            name: "CSnappy",
+            pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]
+        ),
+        .target(
+            name: "Exemplars",
+            dependencies: ["ProtobufWire", "CSnappy"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ProfileIndex",
+            dependencies: [
+                "ProtobufWire",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Rules",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Correlator",
+            dependencies: [
+                "Exemplars", "ProfileIndex", "Rules", "ProtobufWire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "Correlator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CorrelatorCLI",
+            dependencies: [
+                "HTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExemplarsTests", dependencies: ["Exemplars"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProfileIndexTests", dependencies: ["ProfileIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: swiftSettings),
+        .testTarget(name: "CorrelatorTests", dependencies: ["Correlator"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPTests",
+            dependencies: [
+                "HTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// ProfileIndex module.
