@@ -118,11 +118,11 @@ struct JSONTraceDecoding {
         let index = spanIndex
         spanIndex += 1
 
-        let spanIDHex = try Self.string(span["spanId"], at: path + ".spanId") ?? ""
-        let readableSpanID = SpanID(hex: spanIDHex)?.hexString
         let traceBytes = try Self.hexBytes(span["traceId"], at: path + ".traceId")
         let spanBytes = try Self.hexBytes(span["spanId"], at: path + ".spanId")
         let parentBytes = try Self.hexBytes(span["parentSpanId"], at: path + ".parentSpanId")
+        // Named in rejection messages as the protobuf path names it: any 8 bytes, even zeros.
+        let readableSpanID = spanBytes.flatMap { $0.count == 8 ? $0.withUnsafeBytes(HexDigits.string(of:)) : nil }
         for (bytes, field) in [(traceBytes, "trace_id"), (spanBytes, "span_id"), (parentBytes, "parent_span_id")]
         where bytes == nil {
             rejections.reject(index: index, spanID: readableSpanID, "\(field) is not hex (OTLP JSON ids are hex, not base64)")

@@ -63,8 +63,11 @@ enum OTLPFixtures {
 }
 
 /// Builds OTLP protobuf requests by hand for the invalid and edge cases the SDK never produces.
-struct OTLPRequestBuilder {
-    struct Span {
+struct OTLPRequestBuilder: Sendable {
+    /// Writes the content of an `AnyValue`.
+    typealias Value = @Sendable (inout ProtobufWriter) -> Void
+
+    struct Span: Sendable {
         var traceID: [UInt8] = Array(repeating: 0xAB, count: 16)
         var spanID: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
         var parentSpanID: [UInt8] = []
@@ -72,15 +75,15 @@ struct OTLPRequestBuilder {
         var kind: UInt64 = 2
         var start: UInt64 = 1_700_000_000_000_000_000
         var end: UInt64 = 1_700_000_000_001_000_000
-        var attributes: [(String, (inout ProtobufWriter) -> Void)] = []
+        var attributes: [(String, Value)] = []
     }
 
     var serviceName: String? = "svc"
     var spans: [Span] = []
 
-    static func string(_ value: String) -> (inout ProtobufWriter) -> Void { { $0.writeStringField(1, value) } }
-    static func bytes(_ value: [UInt8]) -> (inout ProtobufWriter) -> Void { { $0.writeBytesField(7, value) } }
-    static func int(_ value: Int64) -> (inout ProtobufWriter) -> Void { { $0.writeInt64Field(3, value) } }
+    static func string(_ value: String) -> Value { { $0.writeStringField(1, value) } }
+    static func bytes(_ value: [UInt8]) -> Value { { $0.writeBytesField(7, value) } }
+    static func int(_ value: Int64) -> Value { { $0.writeInt64Field(3, value) } }
 
     func protobuf() -> [UInt8] {
         var request = ProtobufWriter()
