@@ -37,7 +37,7 @@ public enum Snappy {
     ) throws(SnappyError) -> [UInt8] {
         let length = try uncompressedLength(of: compressed)
         guard length <= maximumLength else {
-            throw SnappyError(.tooLarge, offset: 0, claimedLength: length, limit: maximumLength)
+            throw SnappyError(.tooLarge, offset: nil, claimedLength: length, limit: maximumLength)
         }
         var ok = false
         let output = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in

@@ -40,15 +40,20 @@ public struct SnappyError: Error, Sendable, Hashable, CustomStringConvertible {
         self.limit = limit
     }
 
-    public var description: String {
+    /// What was wrong, without the position.
+    public var reason: String {
         switch code.base {
         case .framedFormat:
-            return "body is in the framed snappy format (stream identifier at byte 0); remote write uses the snappy block format"
+            "body is in the framed snappy format; remote write uses the snappy block format"
         case .corrupt:
-            if let offset { return "corrupt snappy block at byte \(offset)" }
-            return "corrupt snappy block"
+            "corrupt snappy block"
         case .tooLarge:
-            return "snappy block claims \(claimedLength ?? 0) decompressed bytes, over the limit of \(limit ?? 0)"
+            "snappy block claims \(claimedLength ?? 0) decompressed bytes, over the limit of \(limit ?? 0)"
         }
+    }
+
+    public var description: String {
+        guard let offset else { return reason }
+        return "\(reason) at byte \(offset)"
     }
 }
