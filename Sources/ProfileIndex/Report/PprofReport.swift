@@ -49,7 +49,8 @@ public enum PprofReport {
     ) -> String {
         let sampleType = summary.sampleTypes[sampleIndex]
         let unit = sampleType.unit
-        let total = summary.totals[sampleIndex]
+        // Percentages are of the whole profile, as pprof computes its total before `-tagfocus`.
+        let total = summary.profileTotals[sampleIndex]
 
         // Nodes: functions merged by name, as `-top` groups them.
         var byName: [String: Int] = [:]
@@ -66,7 +67,11 @@ public enum PprofReport {
                 nodes.append((function.name, flat, cum, function.inlineMark(sampleTypeIndex: sampleIndex)))
             }
         }
-        let nodeCutoff = abs(Int64(Double(total) * nodeFraction))
+        // pprof drops nodes below a fraction of the flat sum of the (filtered) graph, but prints
+        // the cutoff as a fraction of the report total.
+        let graphTotal = nodes.reduce(Int64(0)) { $0 &+ $1.flat }
+        let nodeCutoff = abs(Int64(Double(graphTotal) * nodeFraction))
+        let printedCutoff = abs(Int64(Double(total) * nodeFraction))
         var dropped = 0
         if nodeCutoff > 0 {
             let before = nodes.count
@@ -114,7 +119,7 @@ public enum PprofReport {
         )
         if total != 0 {
             if dropped > 0 {
-                lines.append("Dropped \(dropped) \(dropped > 1 ? "nodes" : "node") (cum <= \(format(nodeCutoff)))")
+                lines.append("Dropped \(dropped) \(dropped > 1 ? "nodes" : "node") (cum <= \(format(printedCutoff)))")
             }
             if !nodes.isEmpty && nodes.count < originalCount {
                 lines.append("Showing top \(nodes.count) nodes out of \(originalCount)")
@@ -177,7 +182,7 @@ public enum PprofReport {
         if summary.timeNanos != 0 { lines.append("Time: " + pprofTime(summary.timeNanos)) }
         if summary.durationNanos != 0 {
             let duration = PprofUnits.scaledLabel(summary.durationNanos, unit: "nanoseconds", to: "auto")
-            let total = summary.totals[sampleIndex]
+            let total = summary.profileTotals[sampleIndex]
             let (nanos, nanoUnit) = PprofUnits.scale(total, unit: summary.sampleTypes[sampleIndex].unit, to: "nanoseconds")
             var ratio = ""
             if nanoUnit == "ns" && nanos != 0 {

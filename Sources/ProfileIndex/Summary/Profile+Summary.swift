@@ -10,6 +10,10 @@ extension Profile {
         var labelTotals = [Int64](repeating: 0, count: labels.count * typeCount)
         var labelSeen = [Bool](repeating: false, count: labels.count)
         let masks = labelMatchMasks(filters)
+        var profileTotals = [Int64](repeating: 0, count: typeCount)
+        if masks != nil {
+            for (index, value) in sampleValues.enumerated() { profileTotals[index % typeCount] &+= value }
+        }
         for sample in 0..<sampleCount {
             if let masks, !self.sample(sample, passes: masks, filterCount: filters.count) { continue }
             aggregator.add(sample: sample, of: self)
@@ -38,6 +42,7 @@ extension Profile {
             comments: comments,
             sampleCount: count,
             totals: totals,
+            profileTotals: masks == nil ? totals : profileTotals,
             functions: functions,
             labels: labelSummaries(labelTotals, seen: labelSeen, typeCount: typeCount),
             filters: filters

@@ -20,8 +20,11 @@ public struct ProfileSummary: Sendable, Hashable, Codable {
     public var comments: [String]
     /// Number of samples aggregated (after label filters).
     public var sampleCount: Int
-    /// Sum of the sample values per sample type.
+    /// Sum of the values of the summarised samples (those passing ``filters``) per sample type.
     public var totals: [Int64]
+    /// Sum of the values of all samples of the profile, before filters. pprof's percentages
+    /// under `-tagfocus` are of this total; equal to ``totals`` without filters.
+    public var profileTotals: [Int64]
     /// Every function with a non-zero flat or cum in some sample type, sorted by name and file.
     public var functions: [FunctionSummary]
     /// Every label key of the samples with its values and their totals, keys sorted by name.
@@ -40,6 +43,7 @@ public struct ProfileSummary: Sendable, Hashable, Codable {
         comments: [String] = [],
         sampleCount: Int = 0,
         totals: [Int64],
+        profileTotals: [Int64]? = nil,
         functions: [FunctionSummary],
         labels: [LabelSummary] = [],
         filters: [LabelFilter] = []
@@ -54,6 +58,7 @@ public struct ProfileSummary: Sendable, Hashable, Codable {
         self.comments = comments
         self.sampleCount = sampleCount
         self.totals = totals
+        self.profileTotals = profileTotals ?? totals
         self.functions = functions
         self.labels = labels
         self.filters = filters
