@@ -15,16 +15,27 @@ extension RuleFile {
     /// Parses and validates a rule file, returning every error found (in document order) and the
     /// rule file when there were none.
     public static func validate(yaml: String, file: String) -> (RuleFile?, [RuleFileError]) {
+        let (ruleFile, errors, _) = check(yaml: yaml, file: file)
+        return (ruleFile, errors)
+    }
+
+    /// Like ``validate(yaml:file:)``, and also lists template variables the rules' alerts will
+    /// never have (``RuleFileError/Code/unknownTemplateVariable``), which don't stop the file
+    /// from loading.
+    public static func check(yaml: String, file: String) -> (RuleFile?, errors: [RuleFileError], templateProblems: [RuleFileError]) {
         var parser = RuleFileParser(reader: YAMLReader(file: file))
         let ruleFile = parser.parse(yaml)
         let errors = parser.reader.errors
-        return (errors.isEmpty ? ruleFile : nil, errors)
+        return (errors.isEmpty ? ruleFile : nil, errors, parser.templateProblems)
     }
 }
 
 /// Builds a ``RuleFile`` from YAML nodes, recording every error with its mark.
 struct RuleFileParser {
     var reader: YAMLReader
+    /// Template variables no alert of the rule will have: not errors (they expand to ""), but
+    /// `rules check` reports them.
+    var templateProblems: [RuleFileError] = []
     typealias Context = YAMLReader.Context
 
     mutating func parse(_ text: String) -> RuleFile? {
@@ -124,6 +135,9 @@ struct RuleFileParser {
                 at: later, context
             )
         }
+        if let condition {
+            checkTemplateVariables(map, condition: condition, ruleLabels: Set(labels.keys), context)
+        }
         guard valid, let condition, let holdDuration, let keepFiringFor else { return nil }
         return AlertingRule(
             name: name, condition: condition, holdDuration: holdDuration, keepFiringFor: keepFiringFor,
@@ -158,6 +172,42 @@ struct RuleFileParser {
                 _ = try AnnotationTemplate(text)
             } catch {
                 reader.fail(.invalidValue, "template: \(error.message)", at: value, context.appending(key))
+            }
+        }
+    }
+
+    /// Records, as ``RuleFileError/Code/unknownTemplateVariable`` problems, template variables
+    /// that the rule's alerts will never have; they expand to the empty string.
+    private mutating func checkTemplateVariables(
+        _ map: [String: Node], condition: RuleCondition, ruleLabels: Set<String>, _ context: Context
+    ) {
+        let sampleLabels = condition.sampleLabelNames
+        let variables = condition.templateVariableNames.union(["value", "alertname"])
+        for (key, labelNames) in [("labels", sampleLabels), ("annotations", sampleLabels.union(ruleLabels).union(["alertname"]))] {
+            guard let mapping = map[key]?.mapping else { continue }
+            for (keyNode, value) in mapping {
+                guard let name = keyNode.scalar?.string, let text = value.scalar?.string,
+                    let template = try? AnnotationTemplate(text)
+                else { continue }
+                for placeholder in template.placeholders {
+                    let variable = placeholder.name
+                    let known: Bool
+                    if variable.hasPrefix("labels.") {
+                        known = labelNames.contains(String(variable.dropFirst("labels.".count)))
+                    } else {
+                        known = variables.contains(variable) || labelNames.contains(variable)
+                    }
+                    if !known {
+                        templateProblems.append(
+                            RuleFileError(
+                                code: .unknownTemplateVariable,
+                                message: "unknown template variable \"\(variable)\" expands to \"\"",
+                                location: reader.location(value), group: context.group, rule: context.rule,
+                                field: context.appending(key).appending(name).field
+                            )
+                        )
+                    }
+                }
             }
         }
     }
