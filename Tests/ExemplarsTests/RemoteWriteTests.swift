@@ -143,6 +143,27 @@ import Testing
         #expect(decodeError(message: emptyName)?.code == .invalidLabels)
     }
 
+    @Test func invalidUTF8InALabelNamesTheOffset() throws {
+        // timeseries { labels { name "a" value C3 28 } }
+        let message: [UInt8] = [0x0A, 0x09, 0x0A, 0x07, 0x0A, 0x01, 0x61, 0x12, 0x02, 0xC3, 0x28]
+        let error = try #require(decodeError(message: message))
+        #expect(error.code == .malformedProtobuf)
+        #expect(error.description == "string is not valid UTF-8 at byte 8 of the decompressed message")
+    }
+
+    /// Neighbouring series share label Strings through the decoder's cache; values must still
+    /// be the series' own.
+    @Test func repeatedLabelsDecodeToTheirOwnValues() throws {
+        let series = (0..<50).map { index in
+            RemoteWriteRequest.TimeSeries(
+                labels: LabelSet(["__name__": "requests_total", "route": "/route/\(index % 3)", "job": "api"]),
+                samples: [.init(value: Double(index), timestamp: Int64(index))]
+            )
+        }
+        let request = RemoteWriteRequest(timeseries: series)
+        #expect(try RemoteWriteDecoder().decode(body: RemoteWriteEncoder.encodeBody(request), defaultTimestamp: 0) == request)
+    }
+
     @Test func limitsAreEnforced() throws {
         let body = RemoteWriteEncoder.encodeBody(Self.request())
         var limits = ExemplarLimits.default

@@ -61,6 +61,7 @@ public struct RemoteWriteDecoder: Sendable {
     private func decodeWriteRequest(_ bytes: UnsafeRawBufferPointer, defaultTimestamp: Int64) throws -> RemoteWriteRequest {
         var reader = ProtobufReader(bytes)
         var request = RemoteWriteRequest()
+        var cache = LabelStringCache()
         while let key = try reader.nextField() {
             switch key.number {
             case 1:
@@ -72,7 +73,9 @@ public struct RemoteWriteDecoder: Sendable {
                     )
                 }
                 var series = try reader.readMessage()
-                request.timeseries.append(try decodeTimeSeries(&series, at: key.offset, defaultTimestamp: defaultTimestamp))
+                request.timeseries.append(
+                    try decodeTimeSeries(&series, at: key.offset, defaultTimestamp: defaultTimestamp, cache: &cache)
+                )
             case 3:
                 try reader.expect(key, .lengthDelimited)
                 _ = try reader.readBytes()
@@ -87,7 +90,8 @@ public struct RemoteWriteDecoder: Sendable {
     private func decodeTimeSeries(
         _ reader: inout ProtobufReader,
         at seriesOffset: Int,
-        defaultTimestamp: Int64
+        defaultTimestamp: Int64,
+        cache: inout LabelStringCache
     ) throws -> RemoteWriteRequest.TimeSeries {
         var labels: [Label] = []
         var samples: [RemoteWriteRequest.Sample] = []
@@ -98,7 +102,7 @@ public struct RemoteWriteDecoder: Sendable {
             case 1:
                 try reader.expect(key, .lengthDelimited)
                 var message = try reader.readMessage()
-                let label = try decodeLabel(&message)
+                let label = try decodeLabel(&message, position: labels.count, cache: &cache)
                 try checkSeriesLabel(label, at: key.offset, count: labels.count + 1)
                 labels.append(label)
             case 2:
@@ -172,6 +176,31 @@ public struct RemoteWriteDecoder: Sendable {
         )
     }
 
+    /// A series label, reusing the Strings of the previous series' label at the same position
+    /// when the bytes are the same: Prometheus sends one series per `TimeSeries`, and
+    /// neighbours share most of their labels (`__name__`, `job`, `instance`).
+    private func decodeLabel(
+        _ reader: inout ProtobufReader,
+        position: Int,
+        cache: inout LabelStringCache
+    ) throws -> Label {
+        var name = ""
+        var value = ""
+        while let key = try reader.nextField() {
+            switch key.number {
+            case 1, 2:
+                try reader.expect(key, .lengthDelimited)
+                let start = reader.offset
+                let bytes = try reader.readBytes()
+                let text = try cache.string(bytes, slot: position * 2 + key.number - 1, at: start)
+                if key.number == 1 { name = text } else { value = text }
+            default:
+                try reader.skip(key)
+            }
+        }
+        return Label(name: name, value: value)
+    }
+
     private func decodeLabel(_ reader: inout ProtobufReader) throws -> Label {
         var name = ""
         var value = ""
@@ -213,4 +242,49 @@ public struct RemoteWriteDecoder: Sendable {
             )
         }
     }
+}
+
+/// Strings made from byte ranges of the message being decoded, one per slot (label position ×
+/// name/value), reused while the next series repeats the bytes. Lives only inside one decode
+/// call, so the buffer pointers it holds stay valid.
+struct LabelStringCache {
+    private var entries: [(bytes: UnsafeRawBufferPointer, string: String)] = []
+
+    mutating func string(
+        _ bytes: UnsafeRawBufferPointer,
+        slot: Int,
+        at offset: Int
+    ) throws(ProtobufDecodingError) -> String {
+        if slot < entries.count {
+            let cached = entries[slot]
+            if cached.bytes.count == bytes.count
+                && (cached.bytes.count == 0 || memoryEqual(cached.bytes, bytes))
+            {
+                return cached.string
+            }
+        }
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw ProtobufDecodingError.invalid("string is not valid UTF-8", at: offset)
+        }
+        while entries.count <= slot { entries.append((UnsafeRawBufferPointer(start: nil, count: 0), "")) }
+        entries[slot] = (bytes, string)
+        return string
+    }
+}
+
+/// Whether two buffers of the same length hold the same bytes.
+func memoryEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let count = a.count
+    var index = 0
+    while count - index >= 8 {
+        if a.loadUnaligned(fromByteOffset: index, as: UInt64.self) != b.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+            return false
+        }
+        index += 8
+    }
+    while index < count {
+        if a[index] != b[index] { return false }
+        index += 1
+    }
+    return true
 }
