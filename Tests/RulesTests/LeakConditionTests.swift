@@ -58,6 +58,13 @@ import Testing
         #expect(samples.isEmpty, "\(name) fired: \(samples.first?.details ?? [:])")
     }
 
+    /// A perfectly straight +1 % over six hours is as "significant" as a trend can be (any
+    /// test would give a p-value near 0), but it is under the minimum relative growth: no alert.
+    @Test func significantButSmallGrowthDoesNotFire() {
+        let values = (0...36).map { Self.base * (1 + 0.01 * Double($0) / 36) }
+        #expect(Self.leak.evaluate([serviceSeries("api", values: values)], at: Self.end).isEmpty)
+    }
+
     @Test func tooFewPointsDoNotFire() {
         // A steep leak, but 11 points < min_points 12 (one per 30 minutes over 5 hours).
         let values = (0...10).map { Self.base * (1 + Double($0)) }

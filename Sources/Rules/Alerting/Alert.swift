@@ -19,7 +19,9 @@ public enum AlertState: String, Sendable, Hashable, Codable, CaseIterable, Compa
 /// Codable, so the scheduler can persist it; `value` is encoded as a string (`"0.25"`, `"+Inf"`,
 /// `"NaN"`) as Prometheus's API does, since JSON has no infinity.
 public struct Alert: Sendable, Hashable, Codable {
+    /// The fingerprint of ``labels``.
     public var fingerprint: AlertFingerprint
+    /// Pending, firing, or inactive (resolved, kept for re-sending).
     public var state: AlertState
     /// The identifying labels: the sample's labels, the rule's labels and `alertname`.
     public var labels: [String: String]

@@ -8,6 +8,7 @@
 ///
 /// Printed and encoded as 16 lowercase hex digits.
 public struct AlertFingerprint: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// The 64-bit hash.
     public var rawValue: UInt64
 
     public init(rawValue: UInt64) {

@@ -123,6 +123,17 @@ public struct AlertingRuleState: Sendable, Hashable, Codable {
         lastEvaluation = time
     }
 
+    /// One full evaluation of `rule` at `time` over the series the store returned for
+    /// ``AlertingRule/seriesRequest(at:)``: evaluates the condition and applies the result with
+    /// ``update(rule:samples:at:)``. Returns the active samples, whose ``AlertSample/evidence``
+    /// the caller can attach to the alerts (match them with ``AlertingRule/alertLabels(for:)``).
+    @discardableResult
+    public mutating func evaluate(rule: AlertingRule, series: [FunctionSeries], at time: Date) throws(RuleEvaluationError) -> [AlertSample] {
+        let samples = rule.evaluate(series, at: time)
+        try update(rule: rule, samples: samples, at: time)
+        return samples
+    }
+
     /// The notifications to send after an evaluation at `time`, recording them as sent.
     ///
     /// As Prometheus's `sendAlerts`: every alert that ``Alert/needsSending(at:resendDelay:)``
@@ -192,17 +203,8 @@ public struct AlertingRuleState: Sendable, Hashable, Codable {
     }
 
     static func instantiate(rule: AlertingRule, sample: AlertSample, at time: Date) -> Alert {
-        var variables: [String: TemplateValues.Value] = [
-            "value": .number(sample.value), "alertname": .text(rule.name),
-        ]
-        for (name, number) in sample.details { variables[name] = .number(number) }
-        let sampleValues = TemplateValues(labels: sample.labels, variables: variables)
-        var labels = sample.labels
-        for (name, text) in rule.labels {
-            labels[name] = (try? AnnotationTemplate(text))?.render(sampleValues) ?? text
-        }
-        labels["alertname"] = rule.name
-        let values = TemplateValues(labels: labels, variables: variables)
+        let labels = rule.alertLabels(for: sample)
+        let values = TemplateValues(labels: labels, variables: rule.templateVariables(for: sample))
         var annotations: [String: String] = [:]
         for (name, text) in rule.annotations {
             annotations[name] = (try? AnnotationTemplate(text))?.render(values) ?? text

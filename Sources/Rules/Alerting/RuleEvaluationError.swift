@@ -16,6 +16,7 @@ public struct RuleEvaluationError: Error, Sendable, Hashable, CustomStringConver
         public var description: String { base.rawValue }
     }
 
+    /// The kind of error.
     public var code: Code
     /// The rule (alert name).
     public var rule: String

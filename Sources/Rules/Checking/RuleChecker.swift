@@ -3,6 +3,7 @@
 public enum RuleChecker {
     /// One file to check: the name to report and its text.
     public struct Source: Sendable, Hashable {
+        /// The name reported in errors (usually the path).
         public var file: String
         public var yaml: String
 

@@ -13,15 +13,21 @@ public struct AllocationCondition: Sendable, Hashable {
         case cumulative, delta
     }
 
+    /// Which services (`service:` or `selector:`); omitted means all.
     public var selector: ServiceSelector
+    /// `allocs` (default) or `heap`: Go reports the alloc_* sample types in both, so pick one.
     public var profileType: ProfileType
     /// `alloc_space` (bytes) or `alloc_objects`.
     public var sampleType: String
+    /// Per matching function when set; the service total otherwise.
     public var function: FunctionPattern?
+    /// `flat` or `cum`, for per-function rates (default `flat`).
     public var measure: Measure
     /// Fires when the rate per second is above this.
     public var perSecondAbove: Double
+    /// The rate is over `(time − window, time]`.
     public var window: Duration
+    /// How values accumulate (`counter:`, default `cumulative`).
     public var counter: Counter
 
     public init(

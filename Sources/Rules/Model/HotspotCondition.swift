@@ -24,12 +24,15 @@ public struct HotspotCondition: Sendable, Hashable {
         }
     }
 
+    /// Which services (`service:` or `selector:`); omitted means all.
     public var selector: ServiceSelector
+    /// Which profiles (`profile_type:`, default `cpu`).
     public var profileType: ProfileType
     /// The pprof sample type, such as `cpu`, `samples`, `alloc_space`.
     public var sampleType: String
     /// Only functions whose name matches entirely; `nil` means every function.
     public var function: FunctionPattern?
+    /// `flat` (self) or `cum` (with callees) values (`measure:`, default `flat`).
     public var measure: Measure
     /// Fires when the share is above this, 0...1.
     public var shareAbove: Double?

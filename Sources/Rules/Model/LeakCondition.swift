@@ -11,14 +11,21 @@ public struct LeakCondition: Sendable, Hashable {
     /// `min_points` when the rule file doesn't set it.
     public static let defaultMinPoints = 10
 
+    /// Which services (`service:` or `selector:`); omitted means all.
     public var selector: ServiceSelector
+    /// `heap` for inuse_*, `goroutine` for goroutine (derived from the sample type unless given).
     public var profileType: ProfileType
     /// `inuse_space`, `inuse_objects` or `goroutine`.
     public var sampleType: String
+    /// Per matching function when set; the service total otherwise.
     public var function: FunctionPattern?
+    /// `flat` or `cum`, for per-function series (default `flat`).
     public var measure: Measure
+    /// The fit uses the points in `(time − window, time]`.
     public var window: Duration
+    /// Fewer points in the window never fire (`min_points:`, default 10, at least 3).
     public var minPoints: Int
+    /// Growth on the fitted line over the window, as a ratio (`0.2` = +20 %).
     public var minRelativeGrowth: Double
     /// In the sample type's unit per hour (bytes, objects, goroutines).
     public var minSlopePerHour: Double?

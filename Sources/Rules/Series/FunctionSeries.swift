@@ -7,6 +7,7 @@
 /// allocation and leak rules, one series per service with an empty `function` whose points carry
 /// the profile totals is enough.
 public struct FunctionSeries: Sendable, Hashable, Codable {
+    /// The service the profiles came from.
     public var service: String
     /// Profile labels other than the service (`region`, `instance`, …), for selectors.
     public var labels: [String: String]

@@ -7,19 +7,38 @@ import struct Foundation.Date
 /// ``sampleType``. When ``perFunction`` is false a single service-level series per service is
 /// enough (see ``FunctionSeries``).
 public struct SeriesRequest: Sendable, Hashable {
+    /// Which services (and profile labels).
     public var selector: ServiceSelector
+    /// Which profiles: only those of this type.
     public var profileType: ProfileType
+    /// Which pprof sample type the values and totals are of.
     public var sampleType: String
+    /// Which per-function value the points' `value` holds.
     public var measure: Measure
     /// Only functions matching this; `nil` means all functions (or the service level when
     /// ``perFunction`` is false).
     public var function: FunctionPattern?
     /// Whether the rule reads per-function values (`true`) or only profile totals (`false`).
     public var perFunction: Bool
-    /// Earliest point time needed (inclusive).
+    /// Earliest point time needed. Evaluators use points after it (windows are `(end − window, end]`),
+    /// so returning points at exactly `start` is harmless.
     public var start: Date
     /// Latest point time needed (inclusive): the evaluation time.
     public var end: Date
+
+    public init(
+        selector: ServiceSelector, profileType: ProfileType, sampleType: String, measure: Measure,
+        function: FunctionPattern?, perFunction: Bool, start: Date, end: Date
+    ) {
+        self.selector = selector
+        self.profileType = profileType
+        self.sampleType = sampleType
+        self.measure = measure
+        self.function = function
+        self.perFunction = perFunction
+        self.start = start
+        self.end = end
+    }
 }
 
 extension AlertingRule {

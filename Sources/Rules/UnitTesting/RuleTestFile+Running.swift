@@ -11,8 +11,11 @@ public struct RuleTestReport: Sendable, Hashable, CustomStringConvertible {
         public var passed: Bool { failures.isEmpty }
     }
 
+    /// The test file name.
     public var file: String
+    /// One result per entry of `tests`, in order.
     public var cases: [CaseResult]
+    /// Whether every test case passed.
     public var passed: Bool { cases.allSatisfy(\.passed) }
 
     /// `promtool` style: `Unit Testing: tests.yml`, then `  SUCCESS` or `  FAILED:` and each failure.

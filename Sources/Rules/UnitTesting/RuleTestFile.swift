@@ -63,10 +63,13 @@ public struct RuleTestFile: Sendable, Hashable {
         public var location: SourceLocation?
     }
 
+    /// The test file name given to the parser.
     public var file: String
     /// Rule file paths as written, relative to the test file.
     public var ruleFiles: [String]
+    /// Step between evaluations (`evaluation_interval:`, default 1m).
     public var evaluationInterval: Duration
+    /// The test cases, in file order.
     public var tests: [TestCase]
 
     /// Parses a test file, throwing its first error (with line and column).
