@@ -131,10 +131,15 @@ struct JSONTraceDecoding {
         let traceID: TraceID
         let spanID: SpanID
         let parentSpanID: SpanID?
-        switch SpanValidation.ids(trace: traceBytes!, span: spanBytes!, parent: parentBytes!) {
-        case .success(let ids): (traceID, spanID, parentSpanID) = ids
-        case .failure(let rejection):
-            rejections.reject(index: index, spanID: readableSpanID, rejection.reason)
+        let ids = traceBytes!.withUnsafeBytes { trace in
+            spanBytes!.withUnsafeBytes { span in
+                parentBytes!.withUnsafeBytes { parent in SpanValidation.ids(trace: trace, span: span, parent: parent) }
+            }
+        }
+        switch ids {
+        case .valid(let trace, let span, let parent): (traceID, spanID, parentSpanID) = (trace, span, parent)
+        case .rejected(let reason):
+            rejections.reject(index: index, spanID: readableSpanID, reason)
             return
         }
         let start = try Self.uint64(span["startTimeUnixNano"], at: path + ".startTimeUnixNano") ?? 0
@@ -251,47 +256,67 @@ struct JSONTraceDecoding {
     }
     // MARK: JSON scalars
 
+    // Every helper tries the expected type first and tests for `NSNull` only when that fails:
+    // `value is NSNull` on a Swift dictionary or array bridges the whole subtree to Foundation
+    // objects, which made decoding 50 times slower.
+
     /// An object, or nil when absent or `null`.
     static func object(_ value: Any?, at path: String) throws(OTLPTraceDecodingError) -> Object? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let object = value as? Object else { throw .json("expected an object", at: path) }
-        return object
+        guard let value else { return nil }
+        if let object = value as? Object { return object }
+        if value is NSNull { return nil }
+        throw .json("expected an object", at: path)
     }
 
     /// An array, or empty when absent or `null`.
     static func array(_ value: Any?, at path: String) throws(OTLPTraceDecodingError) -> [Any] {
-        guard let value, !(value is NSNull) else { return [] }
-        guard let array = value as? [Any] else { throw .json("expected an array", at: path) }
-        return array
+        guard let value else { return [] }
+        if let array = value as? [Any] { return array }
+        if value is NSNull { return [] }
+        throw .json("expected an array", at: path)
     }
 
     /// A string, or nil when absent or `null`.
     static func string(_ value: Any?, at path: String) throws(OTLPTraceDecodingError) -> String? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let string = value as? String else { throw .json("expected a string", at: path) }
-        return string
+        guard let value else { return nil }
+        if let string = value as? String { return string }
+        if value is NSNull { return nil }
+        throw .json("expected a string", at: path)
     }
 
     /// Foundation parses `true`/`false` as NSNumbers of type "c" (a CFBoolean on Darwin).
     static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
+        typeCode(number) == UInt8(ascii: "c")
+    }
+
+    /// The first character of the number's Objective-C type encoding ("q" Int64, "Q" UInt64, "d" Double…).
+    static func typeCode(_ number: NSNumber) -> UInt8 {
+        UInt8(bitPattern: number.objCType.pointee)
+    }
+
+    /// Whether Foundation parsed the number as a floating-point value.
+    static func isFloatingPoint(_ number: NSNumber) -> Bool {
+        let type = typeCode(number)
+        return type == UInt8(ascii: "d") || type == UInt8(ascii: "f")
     }
 
     /// A 64-bit unsigned integer: a decimal string or an integral number. Nil when absent.
     static func uint64(_ value: Any?, at path: String) throws(OTLPTraceDecodingError) -> UInt64? {
-        guard let value, !(value is NSNull) else { return nil }
+        guard let value else { return nil }
         if let string = value as? String {
             guard let number = UInt64(string) else { throw .json("expected a decimal uint64", at: path) }
             return number
         }
         if let number = value as? NSNumber, !isBool(number) {
-            if let exact = UInt64(exactly: number.doubleValue), String(cString: number.objCType) == "d" {
-                return exact
-            }
-            if String(cString: number.objCType) != "d", number.int64Value >= 0 || String(cString: number.objCType) == "Q" {
+            if isFloatingPoint(number) {
+                if let exact = UInt64(exactly: number.doubleValue) { return exact }
+            } else if typeCode(number) == UInt8(ascii: "Q") {
                 return number.uint64Value
+            } else if number.int64Value >= 0 {
+                return UInt64(number.int64Value)
             }
         }
+        if value is NSNull { return nil }
         throw .json("expected a decimal uint64 (string or number)", at: path)
     }
 
@@ -302,10 +327,9 @@ struct JSONTraceDecoding {
             return number
         }
         if let number = value as? NSNumber, !isBool(number) {
-            let type = String(cString: number.objCType)
-            if type == "d" || type == "f" {
+            if isFloatingPoint(number) {
                 if let exact = Int64(exactly: number.doubleValue) { return exact }
-            } else if type != "Q" || number.uint64Value <= UInt64(Int64.max) {
+            } else if typeCode(number) != UInt8(ascii: "Q") || number.uint64Value <= UInt64(Int64.max) {
                 return number.int64Value
             }
         }
@@ -330,11 +354,12 @@ struct JSONTraceDecoding {
 
     /// An enum: an integer (OTLP JSON) or its proto name (proto3 JSON). Nil when absent.
     static func enumValue(_ value: Any?, at path: String, names: [String: UInt64]) throws(OTLPTraceDecodingError) -> UInt64? {
-        guard let value, !(value is NSNull) else { return nil }
+        guard let value else { return nil }
         if let name = value as? String, let number = names[name] { return number }
         if let number = value as? NSNumber, !isBool(number), let exact = Int64(exactly: number.doubleValue) {
             return exact >= 0 ? UInt64(exact) : UInt64.max
         }
+        if value is NSNull { return nil }
         throw .json("expected an enum number", at: path)
     }
 

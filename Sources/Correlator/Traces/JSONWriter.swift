@@ -120,12 +120,35 @@ struct JSONWriter {
         return value.withUTF8 { string(utf8: UnsafeRawBufferPointer($0), limit: limit) } ?? false
     }
 
+    /// Whether any of the eight bytes is < 0x20, `"` or `\`.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte < 0x20: (b - 0x20) borrows into its high bit while b's own high bit is clear.
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        return control | hasQuote | hasBackslash != 0
+    }
+
     /// Escapes already-validated UTF-8: `"`, `\`, control characters; NUL becomes U+FFFD.
     private mutating func escape(_ input: UnsafeRawBufferPointer) {
         var runStart = 0
         var index = 0
         let count = input.count
         while index < count {
+            // Fast path: skip eight bytes at a time while none is a control character, a quote
+            // or a backslash (SWAR "has zero byte" tests; bytes ≥ 0x80 never need escaping).
+            if count - index >= 8 {
+                let word = input.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if !Self.needsEscape(word) {
+                    index += 8
+                    continue
+                }
+            }
             let byte = input[index]
             if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
                 index += 1

@@ -77,21 +77,22 @@ enum SpanValidation {
     /// The ids of a span, or why they are unacceptable. A parent of 8 zero bytes is read as
     /// "no parent" (some exporters send that for roots).
     static func ids(
-        trace: some Collection<UInt8>, span: some Collection<UInt8>, parent: some Collection<UInt8>
-    ) -> Result<(TraceID, SpanID, SpanID?), SpanRejection> {
-        guard trace.count == 16 else {
-            return .failure(SpanRejection("trace_id has \(trace.count) bytes, want 16"))
-        }
-        guard let traceID = TraceID(bytes: trace) else { return .failure(SpanRejection("trace_id is all zeros")) }
-        guard span.count == 8 else {
-            return .failure(SpanRejection("span_id has \(span.count) bytes, want 8"))
-        }
-        guard let spanID = SpanID(bytes: span) else { return .failure(SpanRejection("span_id is all zeros")) }
-        guard !parent.isEmpty else { return .success((traceID, spanID, nil)) }
+        trace: UnsafeRawBufferPointer, span: UnsafeRawBufferPointer, parent: UnsafeRawBufferPointer
+    ) -> SpanIDs {
+        guard trace.count == 16 else { return .rejected("trace_id has \(trace.count) bytes, want 16") }
+        guard let traceID = TraceID(bytes: trace) else { return .rejected("trace_id is all zeros") }
+        guard span.count == 8 else { return .rejected("span_id has \(span.count) bytes, want 8") }
+        guard let spanID = SpanID(bytes: span) else { return .rejected("span_id is all zeros") }
+        guard !parent.isEmpty else { return .valid(traceID, spanID, parent: nil) }
         guard parent.count == 8 else {
-            return .failure(SpanRejection("parent_span_id has \(parent.count) bytes, want 8 or none"))
+            return .rejected("parent_span_id has \(parent.count) bytes, want 8 or none")
         }
-        return .success((traceID, spanID, SpanID(bytes: parent)))  // all zeros: no parent
+        return .valid(traceID, spanID, parent: SpanID(bytes: parent))  // all zeros: no parent
+    }
+
+    enum SpanIDs {
+        case valid(TraceID, SpanID, parent: SpanID?)
+        case rejected(String)
     }
 
     /// Why a span with these times is rejected, or nil.
@@ -107,10 +108,4 @@ enum SpanValidation {
 
     /// OTLP `Status.code` as stored: values outside 0...2 become 0 (unset).
     static func statusCode(_ raw: UInt64) -> Int16 { raw <= 2 ? Int16(raw) : 0 }
-}
-
-/// Why one span was left out of the batch.
-struct SpanRejection: Error {
-    var reason: String
-    init(_ reason: String) { self.reason = reason }
 }

@@ -236,9 +236,9 @@ struct ProtobufTraceDecoding {
         let spanID: SpanID
         let parentSpanID: SpanID?
         switch SpanValidation.ids(trace: traceIDBytes, span: spanIDBytes, parent: parentBytes) {
-        case .success(let ids): (traceID, spanID, parentSpanID) = ids
-        case .failure(let rejection):
-            reject(index, spanIDBytes, rejection.reason)
+        case .valid(let trace, let span, let parent): (traceID, spanID, parentSpanID) = (trace, span, parent)
+        case .rejected(let reason):
+            reject(index, spanIDBytes, reason)
             return
         }
         if let problem = SpanValidation.timeProblem(start: start, end: end) {

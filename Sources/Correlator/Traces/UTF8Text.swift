@@ -5,6 +5,13 @@ enum UTF8Text {
         var index = 0
         let count = input.count
         while index < count {
+            // Fast path: eight ASCII bytes at a time.
+            if count - index >= 8,
+                input.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+                continue
+            }
             let lead = input[index]
             if lead < 0x80 {
                 index += 1

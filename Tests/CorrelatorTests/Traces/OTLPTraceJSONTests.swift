@@ -131,6 +131,24 @@ import Testing
         #expect(parsed == "a\"b\\c\n\r\t\u{08}\u{0C}\u{01}\u{1F}\u{7F}\u{FFFD}é🚀")
     }
 
+    @Test(arguments: [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x01, 0x0A, 0x1F, 0x7F, UInt8(ascii: "!")])
+    func escapesASpecialByteAtEveryPositionOfTheEightByteFastPath(special: UInt8) throws {
+        for length in [7, 8, 9, 16, 23] {
+            for position in 0..<length {
+                var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: length)
+                bytes[position] = special
+                let (text, truncated) = render(bytes)
+                #expect(truncated == false)
+                let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) as? String
+                let original = String(decoding: bytes, as: UTF8.self)
+                #expect(parsed == (special == 0 ? original.replacingOccurrences(of: "\0", with: "\u{FFFD}") : original))
+            }
+        }
+        // Non-ASCII never needs escaping, but must still be validated past the fast path.
+        #expect(render(Array("xxxxxxxxé".utf8)).1 == false)
+        #expect(render(Array("xxxxxxxx".utf8) + [0xC3]).1 == nil)
+    }
+
     @Test(arguments: [
         [0xC3, 0x28], [0xA0], [0xE2, 0x82], [0xED, 0xA0, 0x80] /* surrogate */, [0xC0, 0xAF] /* overlong */,
         [0xF4, 0x90, 0x80, 0x80] /* past U+10FFFF */, [0xFF],
