@@ -94,4 +94,26 @@ import Testing
         #expect(samples.map(\.labels) == [["service": "a", "function": "f"], ["service": "b", "function": "f"]])
         #expect(samples.map(\.value) == [0.6, 0.6])
     }
+
+    @Test(arguments: [
+        ("encoding/json.Marshal", true),
+        ("encoding/json.(*encodeState).marshal", true),
+        ("x/encoding/json.Marshal", false),
+        ("encoding/jsonx", false),
+    ])
+    func functionPatternIsAnchored(name: String, matches: Bool) throws {
+        #expect(try FunctionPattern("encoding/json\\..*").matcher().matches(name) == matches)
+    }
+
+    @Test func selectorMatchesProfileLabels() {
+        let condition = HotspotCondition(selector: ServiceSelector(service: "api", labels: ["region": "eu"]), shareAbove: 0.5, window: .seconds(60))
+        let now = at(minutes: 1)
+        let point = [SeriesPoint(time: now, value: 90, total: 100)]
+        let samples = condition.evaluate([
+            FunctionSeries(service: "api", labels: ["region": "eu"], function: "f", points: point),
+            FunctionSeries(service: "api", labels: ["region": "us"], function: "g", points: point),
+            FunctionSeries(service: "web", labels: ["region": "eu"], function: "h", points: point),
+        ], at: now)
+        #expect(samples.map { $0.labels["function"] } == ["f"])
+    }
 }
