@@ -175,6 +175,9 @@ struct JSONTraceDecoding {
         let links = try Self.array(span["links"], at: path + ".links")
         if !links.isEmpty { try writeLinks(links, at: path + ".links") }
         json.byte(UInt8(ascii: "}"))
+        if json.bytes.count > decoder.options.maxAttributesJSONBytes {
+            throw .attributesTooLarge(limit: decoder.options.maxAttributesJSONBytes)
+        }
 
         batch.appendColumns(
             attributesEnd: json.bytes.count,

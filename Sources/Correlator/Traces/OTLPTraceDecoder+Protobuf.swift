@@ -20,6 +20,7 @@ extension OTLPTraceDecoder {
         do {
             try decoding.decodeRequest(ProtobufReader(body))
         } catch {
+            if decoding.attributesTooLarge { throw .attributesTooLarge(limit: options.maxAttributesJSONBytes) }
             throw .protobuf(error)
         }
         return decoding.finish()

@@ -8,7 +8,7 @@ import ProtobufWire
 /// wrong-length parent id, a missing start time, an end before the start) are *rejected*: left
 /// out of the batch and counted, with the first few reasons, in `DecodedTraceExport`; the export
 /// as a whole still succeeds (OTLP partial success). A body that cannot be decoded, or that is
-/// over the span limit, throws `OTLPTraceDecodingError`.
+/// over a limit of `Options`, throws `OTLPTraceDecodingError`.
 ///
 /// Compressed bodies must be inflated by the caller (the HTTP layer handles `Content-Encoding`).
 ///
@@ -28,14 +28,19 @@ public struct OTLPTraceDecoder: Sendable {
         /// length limit does, and counted in `DecodedTraceExport.truncatedValues`. The
         /// profile id is read before truncation.
         public var maxAttributeValueBytes: Int = 32 * 1024
-        /// Span attribute keys that carry a profile id, most preferred first. The first key
-        /// present on a span wins. A string value is taken as-is, a bytes value as lowercase
-        /// hex, an integer in decimal; an empty value counts as absent.
+        /// Span attribute keys that carry a profile id, most preferred first: the most preferred
+        /// key a span has with a non-empty value wins, wherever it sits among the attributes. A
+        /// string value is taken as-is, a bytes value as lowercase hex, an integer in decimal;
+        /// other kinds are ignored. Resource attributes are not consulted.
         public var profileIDAttributeKeys: [String] = ["pyroscope.profile.id", "profile.id", "profile_id"]
         /// The service of spans whose resource has no string `service.name`.
         public var defaultServiceName: String = "unknown_service"
         /// How many rejection reasons the partial-success message spells out.
         public var maxReportedRejections: Int = 5
+        /// The most attributes JSON one request may produce, in bytes, summed over its spans;
+        /// more throws `.attributesTooLarge`. Resource attributes are repeated on every span, so
+        /// a small body with a large resource and many spans could otherwise take gigabytes.
+        public var maxAttributesJSONBytes: Int = 128 * 1024 * 1024
         /// How deep array and key-value list attribute values may nest; deeper is malformed.
         public var maxAttributeNesting: Int = 32
 

@@ -13,6 +13,7 @@ public struct OTLPTraceDecodingError: Error, Sendable, Hashable, CustomStringCon
             case malformedProtobuf
             case malformedJSON
             case tooManySpans
+            case attributesTooLarge
         }
 
         private let base: Base
@@ -25,12 +26,15 @@ public struct OTLPTraceDecodingError: Error, Sendable, Hashable, CustomStringCon
         public static let malformedJSON = Code(.malformedJSON)
         /// The request carries more spans than `Options.maxSpansPerRequest` (HTTP 413).
         public static let tooManySpans = Code(.tooManySpans)
+        /// The spans' attributes JSON would exceed `Options.maxAttributesJSONBytes` (HTTP 413).
+        public static let attributesTooLarge = Code(.attributesTooLarge)
 
         public var description: String {
             switch base {
             case .malformedProtobuf: "malformed OTLP protobuf"
             case .malformedJSON: "malformed OTLP JSON"
             case .tooManySpans: "too many spans"
+            case .attributesTooLarge: "attributes too large"
             }
         }
     }
@@ -62,6 +66,13 @@ public struct OTLPTraceDecodingError: Error, Sendable, Hashable, CustomStringCon
     static func tooManySpans(limit: Int, offset: Int? = nil, path: String? = nil) -> OTLPTraceDecodingError {
         OTLPTraceDecodingError(
             code: .tooManySpans, reason: "the request has more than \(limit) spans", offset: offset, path: path
+        )
+    }
+
+    static func attributesTooLarge(limit: Int) -> OTLPTraceDecodingError {
+        OTLPTraceDecodingError(
+            code: .attributesTooLarge,
+            reason: "the spans' attributes would take more than \(limit) bytes of JSON (resource attributes repeat on every span)"
         )
     }
 

@@ -12,6 +12,8 @@ struct ProtobufTraceDecoding {
     var rejections: SpanRejections
     var values: ProtobufAttributeRenderer
     var spanIndex = 0
+    /// Set before throwing when `Options.maxAttributesJSONBytes` is exceeded.
+    var attributesTooLarge = false
 
     init(decoder: OTLPTraceDecoder, spanCount: Int, bodySize: Int) {
         self.decoder = decoder
@@ -292,6 +294,10 @@ struct ProtobufTraceDecoding {
         if hasEvents { try writeEvents(of: message) }
         if hasLinks { try writeLinks(of: message) }
         json.byte(UInt8(ascii: "}"))
+        if json.bytes.count > decoder.options.maxAttributesJSONBytes {
+            attributesTooLarge = true
+            throw .invalid("attributes too large", at: message.offset)
+        }
 
         batch.appendColumns(
             attributesEnd: json.bytes.count,

@@ -24,15 +24,17 @@ public struct RPCStatus: Sendable, Hashable, Error {
     /// A developer-facing explanation.
     public var message: String
 
+    /// A status with the given code and message.
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
     }
 
     /// The status for a request the decoder refused: `invalidArgument` for a malformed body,
-    /// `resourceExhausted` for one over the span limit; the message is the error's description.
+    /// `resourceExhausted` for one over a size limit; the message is the error's description.
     public init(_ error: OTLPTraceDecodingError) {
-        self.code = error.code == .tooManySpans ? .resourceExhausted : .invalidArgument
+        let tooLarge = error.code == .tooManySpans || error.code == .attributesTooLarge
+        self.code = tooLarge ? .resourceExhausted : .invalidArgument
         self.message = error.description
     }
 

@@ -89,6 +89,25 @@ import Testing
         #expect(try decoder.decode(protobuf: two.protobuf()).spans.count == 2)
     }
 
+    @Test func attributesJSONLimitIsAnErrorInBothEncodings() throws {
+        var options = OTLPTraceDecoder.Options()
+        options.maxAttributesJSONBytes = 100
+        let decoder = OTLPTraceDecoder(options: options)
+        // Each span renders {"resource":{"service.name":"svc"},"span":{}}: 45 bytes.
+        let two = OTLPRequestBuilder(spans: [Span(), Span()])
+        #expect(try decoder.decode(protobuf: two.protobuf()).spans.attributesUTF8.count == 90)
+        #expect(try decoder.decode(json: Self.json(two)).spans.attributesUTF8.count == 90)
+        let three = OTLPRequestBuilder(spans: [Span(), Span(), Span()])
+        for decode in [{ try decoder.decode(protobuf: three.protobuf()) }, { try decoder.decode(json: Self.json(three)) }] {
+            #expect {
+                try decode()
+            } throws: { error in
+                let error = error as! OTLPTraceDecodingError
+                return error.code == .attributesTooLarge && RPCStatus(error).code == .resourceExhausted
+            }
+        }
+    }
+
     @Test func longValuesAreTruncatedAtACharacterBoundaryAndReported() throws {
         var options = OTLPTraceDecoder.Options()
         options.maxAttributeValueBytes = 8
