@@ -77,9 +77,9 @@ extension Profile {
             }
             let totals = aggregator.totals
             let count = aggregator.sampleCount
-            var spanFunctions = aggregator.drain(functions)
+            var spanFunctions = aggregator.drain(functions, limit: functionLimit, rankIndex: sortIndex)
             if typeCount > 0 {
-                spanFunctions = spanFunctions.top(sampleTypeIndex: sortIndex, count: functionLimit ?? spanFunctions.count, by: .flat)
+                spanFunctions = spanFunctions.top(sampleTypeIndex: sortIndex, count: spanFunctions.count, by: .flat)
             }
             spans.append(
                 SpanProfile(

@@ -75,6 +75,8 @@ struct FunctionAggregator {
                         flat.withUnsafeMutableBufferPointer { flat in
                             cum.withUnsafeMutableBufferPointer { cum in
                                 stamp.withUnsafeMutableBufferPointer { stamp in
+                                    inlined.withUnsafeMutableBufferPointer { inlined in
+                                        called.withUnsafeMutableBufferPointer { called in
                                     var isLeaf = true
                                     var callee = -1
                                     var calleeInlined = false
@@ -107,6 +109,8 @@ struct FunctionAggregator {
                                             frame += 1
                                         }
                                     }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -117,20 +121,45 @@ struct FunctionAggregator {
     }
 
     /// The functions touched since the last drain, with their flat and cum; clears them.
-    mutating func drain(_ functions: [ProfileFunction]) -> [FunctionSummary] {
+    ///
+    /// With a `limit`, only the `limit` functions with the largest flat (then cum) in sample type
+    /// `rankIndex` are returned, chosen on the raw arrays before any summary is built.
+    mutating func drain(_ functions: [ProfileFunction], limit: Int? = nil, rankIndex: Int = 0) -> [FunctionSummary] {
+        var chosen = touched
+        if let limit, limit < chosen.count, typeCount > 0 {
+            let types = typeCount
+            chosen = flat.withUnsafeBufferPointer { flat in
+                cum.withUnsafeBufferPointer { cum in
+                    touched.sorted { left, right in
+                        let l = Int(left) * types + rankIndex
+                        let r = Int(right) * types + rankIndex
+                        if abs(flat[l]) != abs(flat[r]) { return abs(flat[l]) > abs(flat[r]) }
+                        if abs(cum[l]) != abs(cum[r]) { return abs(cum[l]) > abs(cum[r]) }
+                        return left < right
+                    }
+                }
+            }
+            chosen.removeLast(chosen.count - Swift.max(limit, 0))
+        }
         var result: [FunctionSummary] = []
-        result.reserveCapacity(touched.count)
+        result.reserveCapacity(chosen.count)
+        for function in chosen {
+            let index = Int(function)
+            let row = index * typeCount
+            result.append(
+                FunctionSummary(
+                    name: functions[index].name,
+                    filename: functions[index].filename,
+                    flat: Array(flat[row..<(row + typeCount)]),
+                    cum: Array(cum[row..<(row + typeCount)]),
+                    inlinedCalls: inlined[index],
+                    realCalls: called[index]
+                )
+            )
+        }
         for function in touched {
             let index = Int(function)
             let row = index * typeCount
-            let summary = FunctionSummary(
-                name: functions[index].name,
-                filename: functions[index].filename,
-                flat: Array(flat[row..<(row + typeCount)]),
-                cum: Array(cum[row..<(row + typeCount)]),
-                inlinedCalls: inlined[index],
-                realCalls: called[index]
-            )
             for type in 0..<typeCount {
                 flat[row + type] = 0
                 cum[row + type] = 0
@@ -138,7 +167,6 @@ struct FunctionAggregator {
             inlined[index] = 0
             called[index] = 0
             stamp[index] = -1
-            result.append(summary)
         }
         touched.removeAll(keepingCapacity: true)
         for type in 0..<typeCount { totals[type] = 0 }
