@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Protobuf wire-format reader shared by the decoders (pprof, OTLP, remote write).
@@ -56,6 +58,7 @@ let package = Package(
             dependencies: [
                 "Exemplars", "ProfileIndex", "Rules", "ProtobufWire",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +73,8 @@ let package = Package(
                 "Correlator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -81,15 +86,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A real PostgreSQL for the tests that touch storage (no mocks of the store).
+        .target(
+            name: "TestSupport",
+            dependencies: ["Correlator", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExemplarsTests", dependencies: ["Exemplars"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExemplarsTests", dependencies: ["Exemplars"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ProfileIndexTests", dependencies: ["ProfileIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: swiftSettings),
-        .testTarget(name: "CorrelatorTests", dependencies: ["Correlator"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CorrelatorTests",
+            dependencies: ["Correlator", "TestSupport"],
+            exclude: ["Traces/make_fixtures.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HTTPTests",
             dependencies: [
-                "HTTP",
+                "HTTP", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import Yams
+
+/// Everything `correlator serve` needs to know, resolved from (highest precedence first)
+/// command-line flags, `CORRELATOR_*` environment variables, the YAML file given by `--config`,
+/// and the defaults below.
+public struct CorrelatorConfiguration: Sendable {
+    /// Address the HTTP server binds; 4318 is the OTLP/HTTP port, so exporters work unchanged.
+    public var listenHost = "127.0.0.1"
+    public var listenPort = 4318
+    /// Holds the embedded PostgreSQL cluster when no database URL is given.
+    public var dataDirectory = ".correlator"
+    /// An external PostgreSQL server; nil runs the embedded one.
+    public var databaseURL: String?
+    public var logLevel: Logger.Level = .info
+    /// Partitions older than this are dropped.
+    public var retention: Duration = .seconds(7 * 86_400)
+    /// Apply pending migrations at startup.
+    public var migrate = true
+    /// Where the SQL migrations are; nil finds them next to the sources or the executable.
+    public var migrationsDirectory: String?
+
+    public init() {}
+
+    /// The environment variables read, by setting.
+    public static let environmentKeys = [
+        "listen": "CORRELATOR_LISTEN",
+        "data_dir": "CORRELATOR_DATA_DIR",
+        "database_url": "CORRELATOR_DATABASE_URL",
+        "log_level": "CORRELATOR_LOG_LEVEL",
+        "retention": "CORRELATOR_RETENTION",
+        "migrations_dir": "CORRELATOR_MIGRATIONS_DIR",
+    ]
+
+    /// Defaults, then the YAML file at `configFile`, then the environment. Flags are applied by
+    /// the caller afterwards with `apply(_:value:source:)`.
+    public static func load(
+        configFile: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> CorrelatorConfiguration {
+        var configuration = CorrelatorConfiguration()
+        if let configFile {
+            try configuration.applyFile(configFile)
+        }
+        for (setting, variable) in environmentKeys.sorted(by: { $0.key < $1.key }) {
+            if let value = environment[variable], !value.isEmpty {
+                try configuration.apply(setting, value: value, source: variable)
+            }
+        }
+        return configuration
+    }
+
+    /// Sets one setting from its textual form; `source` names where it came from for errors.
+    public mutating func apply(_ setting: String, value: String, source: String) throws {
+        switch setting {
+        case "listen":
+            (listenHost, listenPort) = try Self.parseListen(value, source: source)
+        case "data_dir":
+            dataDirectory = value
+        case "database_url":
+            _ = try DatabaseURL(value)
+            databaseURL = value
+        case "log_level":
+            guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                throw ConfigurationError.invalid(source, "unknown log level '\(value)' (trace, debug, info, notice, warning, error, critical)")
+            }
+            logLevel = level
+        case "retention":
+            guard let duration = PrometheusDuration.parse(value) else {
+                throw ConfigurationError.invalid(source, "invalid duration '\(value)' (e.g. 7d, 36h)")
+            }
+            retention = duration
+        case "migrations_dir":
+            migrationsDirectory = value
+        default:
+            throw ConfigurationError.invalid(source, "unknown setting '\(setting)'")
+        }
+    }
+
+    private mutating func applyFile(_ path: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError.invalid("--config \(path)", "cannot read the file (\(error.localizedDescription))")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError.invalid("--config \(path)", "not valid YAML: \(error)")
+        }
+        guard let mapping = node?.mapping else {
+            if node == nil { return }
+            throw ConfigurationError.invalid("--config \(path)", "expected a mapping of settings at the top level")
+        }
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let location = "\(path):\(key.mark?.line ?? 0)"
+            guard Self.environmentKeys[name] != nil else {
+                throw ConfigurationError.invalid(location, "unknown setting '\(name)'")
+            }
+            guard let scalar = value.scalar?.string else {
+                throw ConfigurationError.invalid(location, "'\(name)' must be a single value")
+            }
+            try apply(name, value: scalar, source: location)
+        }
+    }
+
+    static func parseListen(_ value: String, source: String) throws -> (String, Int) {
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+              (0...65_535).contains(port)
+        else {
+            throw ConfigurationError.invalid(source, "expected HOST:PORT, got '\(value)'")
+        }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct CorrelatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correlator",
+        abstract: "Links metrics exemplars, traces and profiles: from a slow request to the code that made it slow.",
+        subcommands: [ServeCommand.self, MigrateCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

@@ -1,0 +1,30 @@
+import NIOCore
+import NIOPosix
+
+/// Fails fast when the listen address is taken, before the embedded database is started.
+enum ListenAddressCheck {
+    static func ensureAvailable(host: String, port: Int) throws {
+        guard port != 0 else { return }
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+        do {
+            let channel = try bootstrap.bind(host: host, port: port).wait()
+            try channel.close().wait()
+        } catch {
+            throw ListenAddressError(host: host, port: port, reason: "\(error)")
+        }
+    }
+}
+
+/// The HTTP listen address cannot be bound.
+public struct ListenAddressError: Error, CustomStringConvertible {
+    let host: String
+    let port: Int
+    let reason: String
+    public var description: String {
+        if reason.contains("in use") {
+            return "cannot listen on \(host):\(port): the address is already in use; stop the other process or pass --listen HOST:PORT"
+        }
+        return "cannot listen on \(host):\(port): \(reason); pass another --listen HOST:PORT"
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import Correlator
+
+@Suite struct ConfigurationTests {
+    @Test func flagsBeatEnvironmentWhichBeatsTheFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("correlator-\(UUID().uuidString).yaml")
+        try "listen: 0.0.0.0:9000\ndata_dir: /var/lib/correlator\nlog_level: debug\nretention: 3d\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var configuration = try CorrelatorConfiguration.load(
+            configFile: file.path,
+            environment: ["CORRELATOR_DATA_DIR": "/srv/correlator", "CORRELATOR_LISTEN": "127.0.0.1:9100"]
+        )
+        try configuration.apply("listen", value: "127.0.0.1:9200", source: "--listen")
+        #expect(configuration.listenHost == "127.0.0.1" && configuration.listenPort == 9200)
+        #expect(configuration.dataDirectory == "/srv/correlator")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.retention == .seconds(3 * 86_400))
+    }
+
+    @Test func defaultsServeOTLPsPortOnLoopback() throws {
+        let configuration = try CorrelatorConfiguration.load(configFile: nil, environment: [:])
+        #expect(configuration.listenHost == "127.0.0.1" && configuration.listenPort == 4318)
+        #expect(configuration.dataDirectory == ".correlator")
+        #expect(configuration.databaseURL == nil)
+    }
+
+    @Test(arguments: [
+        ("listen: [1, 2]\n", "must be a single value"),
+        ("colour: blue\n", "unknown setting 'colour'"),
+        ("retention: 5x\n", "invalid duration '5x'"),
+        ("log_level: loud\n", "unknown log level 'loud'"),
+        ("listen: nowhere\n", "expected HOST:PORT"),
+    ])
+    func badFileSettingsNameTheLineAndTheProblem(yaml: String, message: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("correlator-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect {
+            try CorrelatorConfiguration.load(configFile: file.path, environment: [:])
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains(file.path + ":1")
+        }
+    }
+
+    @Test func unreadableConfigFileSaysSo() {
+        #expect {
+            try CorrelatorConfiguration.load(configFile: "/nonexistent/correlator.yaml", environment: [:])
+        } throws: { error in
+            "\(error)".contains("cannot read the file")
+        }
+    }
+
+    @Test func databaseURLNeverShowsItsPassword() throws {
+        let url = try DatabaseURL("postgres://alice:s3cret@db.example:6543/telemetry?sslmode=disable")
+        #expect(url.description == "postgres://alice@db.example:6543/telemetry")
+        #expect(!url.description.contains("s3cret"))
+        #expect(url.password == "s3cret" && url.port == 6543 && url.database == "telemetry")
+        #expect(throws: ConfigurationError.self) { try DatabaseURL("mysql://x@y/z") }
+    }
+
+    @Test(arguments: [("30s", 30.0), ("1h30m", 5400.0), ("7d", 604_800.0), ("250ms", 0.25)])
+    func prometheusDurations(text: String, seconds: Double) {
+        let duration = PrometheusDuration.parse(text)
+        #expect(duration.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } == seconds)
+    }
+
+    @Test(arguments: ["", "5", "1m1h", "d", "-3s"])
+    func invalidPrometheusDurations(text: String) {
+        #expect(PrometheusDuration.parse(text) == nil)
+    }
+}

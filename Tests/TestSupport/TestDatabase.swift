@@ -1,0 +1,91 @@
+import Correlator
+import Foundation
+import Logging
+import PostgresNIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real PostgreSQL for tests: `CORRELATOR_TEST_DATABASE_URL` when set, otherwise a throwaway
+/// cluster (the same embedded manager `correlator serve` uses) started once per test run under
+/// /tmp and stopped when the test process exits. Each test gets a fresh, migrated database.
+public enum TestDatabase {
+    /// Runs `body` against a new database with the schema applied; drops it afterwards.
+    public static func withFreshDatabase<Result: Sendable>(
+        _ body: @Sendable (PostgresClient, PostgresClient.Configuration) async throws -> Result
+    ) async throws -> Result {
+        let admin = try await TestCluster.shared.adminConfiguration()
+        let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        _ = try await withPostgresClient(admin, logger: logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        }
+        let configuration = {
+            var configuration = admin
+            configuration.database = name
+            return configuration
+        }()
+        do {
+            let result = try await withPostgresClient(configuration, logger: logger) { client in
+                try await Migrator(directory: migrationsDirectory, logger: logger).migrate(client)
+                return try await body(client, configuration)
+            }
+            try await drop(name, admin: admin)
+            return result
+        } catch {
+            try? await drop(name, admin: admin)
+            throw error
+        }
+    }
+
+    /// The repository's migrations, found from this file's path.
+    public static let migrationsDirectory: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("migrations").path
+    }()
+
+    static let logger: Logger = {
+        var logger = Logger(label: "correlator.tests")
+        logger.logLevel = ProcessInfo.processInfo.environment["CORRELATOR_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }()
+
+    private static func drop(_ name: String, admin: PostgresClient.Configuration) async throws {
+        _ = try await withPostgresClient(admin, logger: logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+        }
+    }
+}
+
+/// Starts the throwaway cluster at most once per process.
+actor TestCluster {
+    static let shared = TestCluster()
+    static let dataDirectory = "/tmp/correlator-test-\(getpid())"
+
+    private var starting: Task<PostgresClient.Configuration, any Error>?
+
+    /// Concurrent tests share one start: the first caller's task, awaited by all.
+    func adminConfiguration() async throws -> PostgresClient.Configuration {
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.start() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func start() async throws -> PostgresClient.Configuration {
+        if let url = ProcessInfo.processInfo.environment["CORRELATOR_TEST_DATABASE_URL"], !url.isEmpty {
+            return try DatabaseURL(url).clientConfiguration
+        }
+        let cluster = try EmbeddedPostgres(dataDirectory: dataDirectory, logger: TestDatabase.logger)
+        try await cluster.start()
+        atexit {
+            if let cluster = try? EmbeddedPostgres(dataDirectory: TestCluster.dataDirectory, logger: Logger(label: "cleanup")) {
+                try? cluster.stop()
+            }
+            try? FileManager.default.removeItem(atPath: TestCluster.dataDirectory)
+        }
+        var admin = cluster.clientConfiguration
+        admin.database = "postgres"
+        return admin
+    }
+}
