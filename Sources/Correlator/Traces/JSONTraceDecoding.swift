@@ -1,3 +1,4 @@
+import Exemplars
 import Foundation
 
 /// The state of decoding one OTLP JSON request; mirrors `ProtobufTraceDecoding`.

@@ -1,3 +1,5 @@
+import Exemplars
+
 /// Renders JSON text straight into a byte buffer: the attributes column of a `SpanBatch` is
 /// written here without building dictionaries or intermediate `String`s per value.
 ///

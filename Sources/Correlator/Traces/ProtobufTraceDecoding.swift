@@ -1,3 +1,4 @@
+import Exemplars
 import ProtobufWire
 
 /// The state of decoding one protobuf request: the batch under construction, the attributes

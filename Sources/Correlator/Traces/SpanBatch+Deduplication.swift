@@ -1,3 +1,5 @@
+import Exemplars
+
 extension SpanBatch {
     /// Removes every span whose (trace id, span id) already appeared earlier in the batch,
     /// keeping the first, and returns how many were removed.

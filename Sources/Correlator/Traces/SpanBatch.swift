@@ -1,3 +1,5 @@
+import Exemplars
+
 /// Decoded spans in columns, one array per column of the `spans` table, ready for a COPY.
 ///
 /// A batch is what `OTLPTraceDecoder` produces from one export request and what the store

@@ -1,3 +1,4 @@
+import Exemplars
 import Foundation
 import Testing
 @testable import Correlator

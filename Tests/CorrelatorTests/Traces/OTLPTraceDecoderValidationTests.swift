@@ -1,3 +1,4 @@
+import Exemplars
 import Foundation
 import ProtobufWire
 import Testing
