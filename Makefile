@@ -2,40 +2,58 @@
 SWIFT      ?= swift
 CONFIG     ?= debug
 ARGS       ?=
-BIN         = .build/$(CONFIG)/correlator
-# Debian packages the build, the tests and the end-to-end suites use.
-APT_PACKAGES = libsnappy-dev pkg-config postgresql zlib1g-dev
+PYTHON     ?= python3
+# Debian packages and PyPI requirements, one file per concern under deps/.
+APT_PACKAGES := $(shell cat deps/apt/*.txt 2>/dev/null | sed 's/\#.*//')
+PIP_FILES    := $(wildcard deps/pip/*.txt)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build run test deps bench clean
+.PHONY: all build run test unit e2e deps bench clean
 
 all: build
 
-## deps: install missing Debian packages (as root, or through sudo).
+## deps: install missing Debian packages and Python packages for the end-to-end clients.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@for f in $(PIP_FILES); do \
+	  $(PYTHON) -m pip install -q --disable-pip-version-check -r $$f || exit 1; \
+	done
 
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product correlator
 
 ## run: build, start the embedded PostgreSQL under ./.correlator, migrate, serve on 127.0.0.1:4318.
 run: build
-	$(BIN) serve $(ARGS)
+	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/correlator serve $(ARGS)
 
-## test: unit and integration tests (a throwaway PostgreSQL cluster is started by the tests).
-test: deps
+## test: unit and integration tests (the tests start a throwaway PostgreSQL), then the
+## end-to-end suites in Tests/e2e/ that drive the built binary with real clients.
+test: deps unit e2e
+
+unit:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## bench: benchmarks, printed as one table of ratios against the peers measured in the same run.
+e2e: deps
+	$(SWIFT) build --product correlator
+	@export CORRELATOR_BIN="$$($(SWIFT) build --show-bin-path)/correlator"; \
+	status=0; for suite in Tests/e2e/*.sh; do \
+	  echo "== $$suite"; bash "$$suite" || status=1; \
+	done; exit $$status
+
+## bench: each script in Benchmarks/ measures Correlator and its peer in the same run and
+## prints rows of one table.
 bench: deps
-	@echo "no benchmarks yet"
+	$(SWIFT) build -c release
+	@export CORRELATOR_BIN="$$($(SWIFT) build -c release --show-bin-path)/correlator"; \
+	printf '%-48s %14s %14s %10s %s\n' benchmark correlator peer ratio note; \
+	for b in Benchmarks/*.sh; do bash "$$b" || echo "$$b failed"; done
 
 clean:
 	rm -rf .build

@@ -20,6 +20,8 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrate = true
     /// Where the SQL migrations are; nil finds them next to the sources or the executable.
     public var migrationsDirectory: String?
+    /// Size limits of ingest requests (`limits:` in the file).
+    public var limits = IngestLimits()
 
     public init() {}
 
@@ -98,6 +100,10 @@ public struct CorrelatorConfiguration: Sendable {
         for (key, value) in mapping {
             let name = key.string ?? ""
             let location = "\(path):\(key.mark?.line ?? 0)"
+            if let section = Self.fileSections[name] {
+                try section(&self, value, path)
+                continue
+            }
             guard Self.environmentKeys[name] != nil else {
                 throw ConfigurationError.invalid(location, "unknown setting '\(name)'")
             }
@@ -107,6 +113,20 @@ public struct CorrelatorConfiguration: Sendable {
             try apply(name, value: scalar, source: location)
         }
     }
+
+    /// Structured sections of the YAML file (mappings and lists), by key. Each reads its node and
+    /// names `file:line` in its errors.
+    static let fileSections: [String: @Sendable (inout CorrelatorConfiguration, Node, String) throws -> Void] = [
+        "limits": { configuration, node, path in
+            guard let mapping = node.mapping else {
+                throw ConfigurationError.invalid("\(path):\(node.mark?.line ?? 0)", "'limits' must be a mapping")
+            }
+            for (key, value) in mapping {
+                try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
+            }
+        },
+        // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
+    ]
 
     static func parseListen(_ value: String, source: String) throws -> (String, Int) {
         guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),

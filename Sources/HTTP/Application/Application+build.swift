@@ -62,5 +62,18 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: TenantMiddleware())
     OperationalController(store: store).addRoutes(to: router)
+
+    // Traces: OTLP/HTTP receiver and trace queries.
+
+
+    // Exemplars: remote write, pushed expositions, exemplar queries.
+
+
+    // Profiles: pprof, Pyroscope and OTLP profile ingest, profile queries.
+
+
+    // Correlation: trace → profile links, slow requests, jump links.
+
+
     return router
 }

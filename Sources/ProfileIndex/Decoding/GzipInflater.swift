@@ -1,14 +1,16 @@
 import CompressNIO
 import NIOCore
 
-/// Inflates gzip bodies with zlib (through CompressNIO) under a size limit that is enforced while
+/// Inflates gzip bodies (pprof files, `Content-Encoding: gzip` requests) with zlib (through
+/// CompressNIO) under a size limit that is enforced while
 /// inflating, and reports truncated or corrupt streams instead of returning a partial message.
-enum GzipInflater {
-    static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
+/// `ProfileDecodingError.code == .tooLarge` means over the limit; any other code means corrupt.
+public enum GzipInflater {
+    public static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    static func isGzip(_ buffer: ByteBuffer) -> Bool {
+    public static func isGzip(_ buffer: ByteBuffer) -> Bool {
         buffer.readableBytes >= 2
             && buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == 0x1F
             && buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == 0x8B
@@ -20,7 +22,7 @@ enum GzipInflater {
     /// two, so at most the next power of two of `limit` is ever allocated). The first capacity is
     /// the size the gzip trailer announces, bounded by what deflate can produce from the input
     /// (1032:1) and by the limit, so a lying trailer cannot make us allocate more up front.
-    static func inflate(_ input: ByteBuffer, limit: Int) throws(ProfileDecodingError) -> ByteBuffer {
+    public static func inflate(_ input: ByteBuffer, limit: Int) throws(ProfileDecodingError) -> ByteBuffer {
         var input = input
         let compressedSize = input.readableBytes
         var hint = compressedSize &* 4
