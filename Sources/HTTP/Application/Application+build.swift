@@ -13,21 +13,14 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var services: [any Service] = []
     try ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
-    let clientConfiguration: PostgresClient.Configuration
-    let target: String
-    if let url = configuration.databaseURL {
-        let databaseURL = try DatabaseURL(url)
-        clientConfiguration = databaseURL.clientConfiguration
-        target = databaseURL.description
-    } else {
-        let cluster = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, logger: logger)
-        try await cluster.start()
-        services.append(EmbeddedPostgresService(cluster: cluster))
-        clientConfiguration = cluster.clientConfiguration
-        target = "embedded PostgreSQL in \(cluster.dataDirectory)"
-    }
-    let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
+    let database = try await DatabaseTarget.open(configuration, logger: logger)
+    if let cluster = database.cluster {
+        // First in the group, so it stops last, after everything that uses the database.
+        services.append(EmbeddedPostgresService(cluster: cluster))
+    }
+    let target = database.description
+    let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
     let store = Store(client: client, target: target, migrator: migrator, logger: logger)
     services.append(client)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
