@@ -23,8 +23,8 @@ struct TraceController<Repository: SpanRepository> {
     /// Seconds an exporter is asked to wait after a 503.
     static var retryAfterSeconds: Int { 5 }
 
-    static var receivedSpans: Counter { Counter(label: "correlator_spans_received_total") }
-    static var rejectedSpans: Counter { Counter(label: "correlator_spans_rejected_total") }
+    static var receivedSpans: Counter { TraceIngestMetrics.receivedSpans }
+    static var rejectedSpans: Counter { TraceIngestMetrics.rejectedSpans }
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
         router.post("/v1/traces") { request, context in
@@ -152,4 +152,12 @@ extension TraceController where Repository == Store {
             logger: Logger(label: "correlator.traces")
         )
     }
+}
+
+/// The ingest counters (created on first use, after `MetricsRegistry` bootstrapped swift-metrics).
+enum TraceIngestMetrics {
+    /// Spans accepted and stored (a retried span counts again).
+    static let receivedSpans = Counter(label: "correlator_spans_received_total")
+    /// Spans left out because they broke OpenTelemetry's rules (partial success).
+    static let rejectedSpans = Counter(label: "correlator_spans_rejected_total")
 }

@@ -109,6 +109,41 @@ struct SpanWriterTests {
         }
     }
 
+    @Test func aBatchOverlappingStoredSpansAddsOnlyTheNewOnes() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try Self.store(client)
+            func batch(_ ids: ClosedRange<UInt64>) -> SpanBatch {
+                var batch = SpanBatch()
+                for id in ids {
+                    batch.append(
+                        traceID: TraceID(high: 7, low: 7), spanID: SpanID(id), parentSpanID: nil, service: "s",
+                        name: "span \(id)", kind: 1, startUnixNano: 1_700_000_000_000_000_000 + Int64(id),
+                        durationNanos: 1, statusCode: 0, statusMessage: "", profileID: nil, attributesJSON: "{}"
+                    )
+                }
+                return batch
+            }
+            #expect(try await store.writeSpans(batch(1...3), tenant: "t") == SpanWriteResult(inserted: 3, duplicates: 0))
+            // Spans 2 and 3 again, with 4 and 5 new: the direct COPY fails, the staged one adds two.
+            #expect(try await store.writeSpans(batch(2...5), tenant: "t") == SpanWriteResult(inserted: 2, duplicates: 2))
+            let names = try await store.spans(ofTrace: TraceID(high: 7, low: 7), tenant: "t").map(\.name)
+            #expect(names == (1...5).map { "span \($0)" })
+        }
+    }
+
+    @Test func concurrentRetriesOfTheSameBatchStoreItOnce() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try Self.store(client)
+            let batch = try OTLPTraceDecoder().decode(protobuf: OTLPFixtures.data("spans.pb")).spans
+            let inserted = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 { group.addTask { try await store.writeSpans(batch, tenant: "t").inserted } }
+                return try await group.reduce(0, +)
+            }
+            #expect(inserted == 5)
+            #expect(try await Self.count(client) == 5)
+        }
+    }
+
     @Test func textThatCOPYMustEscapeArrivesUnchanged() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let store = try Self.store(client)

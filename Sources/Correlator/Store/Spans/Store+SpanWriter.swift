@@ -20,10 +20,12 @@ public struct SpanWriteResult: Sendable, Hashable {
 extension Store {
     /// Stores a batch of spans for `tenant` and returns once they are committed.
     ///
-    /// One transaction: the rows are COPYed (text format) into a temporary staging table, then
-    /// `INSERT … SELECT … ON CONFLICT DO NOTHING` moves them into `spans`, so a retried request
-    /// adds nothing (the natural key is tenant, trace id, span id, start time). The daily
-    /// partitions of the batch's days are created first when this process has not seen them.
+    /// One transaction, COPY in text format. The first attempt COPYs straight into `spans` (the
+    /// speed of a plain COPY); when a row is already there (a retried request: unique
+    /// violation), that transaction rolls back and the batch goes through a temporary staging
+    /// table and `INSERT … SELECT … ON CONFLICT DO NOTHING`, so a retry adds nothing (the
+    /// natural key is tenant, trace id, span id, start time). The daily partitions of the
+    /// batch's days are created first when this process has not seen them.
     ///
     /// Throws the database's error (`PSQLError`, or a connection error) when it cannot store
     /// the batch; nothing is stored then.
@@ -35,39 +37,59 @@ extension Store {
         try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
         let inserted: Int
         do {
-            inserted = try await copySpans(batch, tenant: tenant)
+            inserted = try await copySpansIdempotently(batch, tenant: tenant)
         } catch where Self.isMissingPartition(error) {
             // "no partition of relation spans found for row": a partition this process thought it
             // had was dropped (retention) or belongs to another database. Ensure again, once.
             await PartitionDayCache.shared.forget(client)
             try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
-            inserted = try await copySpans(batch, tenant: tenant)
+            inserted = try await copySpansIdempotently(batch, tenant: tenant)
         }
         return SpanWriteResult(inserted: inserted, duplicates: repeated + batch.count - inserted)
+    }
+
+    private func copySpansIdempotently(_ batch: SpanBatch, tenant: String) async throws -> Int {
+        do {
+            return try await copySpans(batch, tenant: tenant, staged: false)
+        } catch where Self.sqlState(of: error) == "23505" {
+            return try await copySpans(batch, tenant: tenant, staged: true)
+        }
     }
 
     /// Whether the error is PostgreSQL's "no partition of relation … found for row" (SQLSTATE
     /// 23514), possibly wrapped in a transaction error.
     static func isMissingPartition(_ error: any Error) -> Bool {
-        var error = error
+        sqlState(of: error) == "23514" && psqlError(error)?.serverInfo?[.tableName] == "spans"
+    }
+
+    /// The SQLSTATE of a server error, unwrapping a transaction error.
+    static func sqlState(of error: any Error) -> String? {
+        psqlError(error)?.serverInfo?[.sqlState]
+    }
+
+    private static func psqlError(_ error: any Error) -> PSQLError? {
         if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError {
-            error = inner
+            return inner as? PSQLError
         }
-        guard let error = error as? PSQLError else { return false }
-        return error.serverInfo?[.sqlState] == "23514" && error.serverInfo?[.tableName] == "spans"
+        return error as? PSQLError
     }
 
     /// Bytes of COPY text sent per message to the server.
     private static let copyChunkBytes = 1 << 20
 
-    private func copySpans(_ batch: SpanBatch, tenant: String) async throws -> Int {
+    /// COPYs the batch into `spans` (`staged: false`, fails on a row already stored) or through
+    /// a staging table that skips stored rows; returns the rows added.
+    private func copySpans(_ batch: SpanBatch, tenant: String, staged: Bool) async throws -> Int {
         let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(
-                "CREATE TEMP TABLE spans_staging (LIKE spans INCLUDING DEFAULTS) ON COMMIT DROP", logger: logger
-            )
+            if staged {
+                try await connection.query(
+                    "CREATE TEMP TABLE spans_staging (LIKE spans INCLUDING DEFAULTS) ON COMMIT DROP", logger: logger
+                )
+            }
             let encoder = SpanCopyEncoder(tenant: tenant)
-            try await connection.copyFrom(table: "spans_staging", columns: SpanCopyEncoder.columns, logger: logger) { writer in
+            let table = staged ? "spans_staging" : "spans"
+            try await connection.copyFrom(table: table, columns: SpanCopyEncoder.columns, logger: logger) { writer in
                 var output: [UInt8] = []
                 output.reserveCapacity(min(Self.copyChunkBytes, batch.attributesUTF8.count + batch.count * 256) + 4096)
                 var index = 0
@@ -81,6 +103,7 @@ extension Store {
                     }
                 }
             }
+            guard staged else { return batch.count }
             let rows = try await connection.query(
                 """
                 WITH inserted AS (
