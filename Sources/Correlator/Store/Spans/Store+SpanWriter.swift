@@ -35,15 +35,16 @@ extension Store {
         let repeated = batch.removeDuplicateSpans()
         guard !batch.isEmpty else { return SpanWriteResult(inserted: 0, duplicates: repeated) }
         try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
-        let inserted: Int
-        do {
-            inserted = try await copySpansIdempotently(batch, tenant: tenant)
-        } catch where Self.isMissingPartition(error) {
-            // "no partition of relation spans found for row": a partition this process thought it
-            // had was dropped (retention) or belongs to another database. Ensure again, once.
-            await PartitionDayCache.shared.forget(client)
-            try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
-            inserted = try await copySpansIdempotently(batch, tenant: tenant)
+        let inserted = try await measure("write_spans") {
+            do {
+                return try await copySpansIdempotently(batch, tenant: tenant)
+            } catch where Self.isMissingPartition(error) {
+                // "no partition of relation spans found for row": a partition this process thought
+                // it had was dropped (retention) or belongs to another database. Ensure again, once.
+                await PartitionDayCache.shared.forget(client)
+                try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
+                return try await copySpansIdempotently(batch, tenant: tenant)
+            }
         }
         return SpanWriteResult(inserted: inserted, duplicates: repeated + batch.count - inserted)
     }

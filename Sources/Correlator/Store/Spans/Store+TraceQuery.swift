@@ -6,6 +6,10 @@ extension Store {
     /// The spans of one trace of `tenant`, ordered by start time (then span id); empty when the
     /// trace is unknown.
     public func spans(ofTrace traceID: TraceID, tenant: String) async throws -> [StoredSpan] {
+        try await measure("trace_spans") { try await querySpans(ofTrace: traceID, tenant: tenant) }
+    }
+
+    private func querySpans(ofTrace traceID: TraceID, tenant: String) async throws -> [StoredSpan] {
         let id = ByteBuffer(bytes: traceID.bytes)
         let rows = try await client.query(
             """
