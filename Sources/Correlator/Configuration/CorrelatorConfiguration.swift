@@ -22,6 +22,9 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrationsDirectory: String?
     /// Size limits of ingest requests (`limits:` in the file).
     public var limits = IngestLimits()
+    /// Span attribute keys that name a profile id, most preferred first (`traces:
+    /// profile_id_attributes:` in the file).
+    public var traceProfileIDAttributes = OTLPTraceDecoder.Options().profileIDAttributeKeys
 
     public init() {}
 
@@ -124,6 +127,15 @@ public struct CorrelatorConfiguration: Sendable {
             for (key, value) in mapping {
                 try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
             }
+        },
+        "traces": { configuration, node, path in
+            let keys = node.mapping?["profile_id_attributes"]?.sequence?.compactMap(\.string)
+            guard let mapping = node.mapping, mapping.count == 1, let keys, !keys.isEmpty, !keys.contains(where: \.isEmpty) else {
+                throw ConfigurationError.invalid(
+                    "\(path):\(node.mark?.line ?? 0)", "'traces' takes 'profile_id_attributes', a list of attribute keys"
+                )
+            }
+            configuration.traceProfileIDAttributes = keys
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

@@ -57,6 +57,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
     OperationalController(store: store).addRoutes(to: router)
 
     // Traces: OTLP/HTTP receiver and trace queries.
+    TraceController(store: store, configuration: configuration).addRoutes(to: router)
 
 
     // Exemplars: remote write, pushed expositions, exemplar queries.
