@@ -22,6 +22,19 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrationsDirectory: String?
     /// Size limits of ingest requests (`limits:` in the file).
     public var limits = IngestLimits()
+    /// Rule files (paths or globs) the scheduler evaluates (`rule_files:` in the file).
+    public var ruleFiles: [String] = []
+    /// Alert delivery (`alerting:` in the file).
+    public var alerting = AlertingConfiguration()
+    /// Base of the links Correlator puts in alerts (`web.external_url`); nil means http://<listen>.
+    public var externalURL: String?
+
+    /// ``externalURL`` or the listen address.
+    public var resolvedExternalURL: String {
+        if let externalURL { return externalURL }
+        let host = listenHost == "0.0.0.0" || listenHost == "::" ? "127.0.0.1" : listenHost
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
+    }
 
     public init() {}
 
@@ -124,6 +137,15 @@ public struct CorrelatorConfiguration: Sendable {
             for (key, value) in mapping {
                 try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
             }
+        },
+        "rule_files": { configuration, node, path in
+            configuration.ruleFiles = try AlertingConfiguration.ruleFiles(node, path: path)
+        },
+        "alerting": { configuration, node, path in
+            try configuration.alerting.apply(node, path: path)
+        },
+        "web": { configuration, node, path in
+            configuration.externalURL = try AlertingConfiguration.externalURL(node, path: path)
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]
