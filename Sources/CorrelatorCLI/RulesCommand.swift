@@ -7,7 +7,7 @@ struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check rule files and run rule unit tests (like promtool check rules / test rules).",
-        subcommands: [RulesCheckCommand.self, RulesTestCommand.self]
+        subcommands: [RulesCheckCommand.self, RulesTestCommand.self, RulesEvaluateCommand.self]
     )
 }
 

@@ -15,18 +15,21 @@ public actor RuleEngine {
     let finder: ExampleTraceFinder
     let repository: RuleStateRepository
     let notifier: AlertNotifier
+    /// Whether evaluations write `rule_state` and `alerts` (the scheduler does; a dry run doesn't).
+    let persist: Bool
     let logger: Logger
 
     private var states: [String: PersistedRuleState]?
     private var resumed: Set<String> = []
 
-    public init(client: PostgresClient, tenant: String, externalURL: String, resendDelay: Duration, notifier: AlertNotifier, logger: Logger) {
+    public init(client: PostgresClient, tenant: String, externalURL: String, resendDelay: Duration, notifier: AlertNotifier, persist: Bool = true, logger: Logger) {
         self.tenant = tenant
         self.resendDelay = resendDelay
         self.reader = ProfileSeriesReader(client: client, tenant: tenant)
         self.finder = ExampleTraceFinder(client: client, tenant: tenant, externalURL: externalURL)
         self.repository = RuleStateRepository(client: client, tenant: tenant, logger: logger)
         self.notifier = notifier
+        self.persist = persist
         self.logger = logger
     }
 
@@ -52,6 +55,9 @@ public actor RuleEngine {
         let clock = ContinuousClock()
         let started = clock.now
         var databaseTime: Duration = .zero
+        if states == nil, !persist {
+            states = [:]
+        }
         if states == nil {
             let loadStart = clock.now
             states = try await repository.load()
@@ -139,7 +145,7 @@ public actor RuleEngine {
             )
         }
         let saveStart = clock.now
-        try await repository.save(records)
+        if persist { try await repository.save(records) }
         databaseTime += clock.now - saveStart
         await notifier.send(notifications)
         return GroupResult(

@@ -14,6 +14,12 @@ public struct LoadedRuleGroup: Sendable, Hashable {
     /// The group's interval, or the configured evaluation interval.
     public var interval: Duration
 
+    public init(file: String, group: RuleGroup, interval: Duration) {
+        self.file = file
+        self.group = group
+        self.interval = interval
+    }
+
     /// Identifies the group across reloads: file and name (group names are unique per file).
     public var key: String { "\(file);\(group.name)" }
 

@@ -78,11 +78,13 @@ public struct RuleScheduler: Service {
 
     private func leadIfPossible(on connection: PostgresConnection) async throws {
         var locked = false
-        for try await value in try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger).decode(Bool.self) {
+        var backend: Int32 = 0
+        for try await (value, pid) in try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey)), pg_backend_pid()", logger: logger).decode((Bool, Int32).self) {
             locked = value
+            backend = pid
         }
         guard locked else { return }
-        logger.info("rule scheduler leading: this replica evaluates the rules")
+        logger.info("rule scheduler leading: this replica evaluates the rules", metadata: ["backend_pid": "\(backend)"])
         await status.setLeading(true)
         await engine.resetCache()
         do {
