@@ -136,7 +136,7 @@ struct RuleEngineTests {
         }
     }
 
-    @Test func anotherReplicaTakesOverWhenTheLeaderStops() async throws {
+    @Test(.timeLimit(.minutes(1))) func anotherReplicaTakesOverWhenTheLeaderStops() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let now = recentSecond()
             try await Self.insertLeak(ProfileRows(client: client), end: now)
@@ -174,7 +174,7 @@ struct RuleEngineTests {
         }
     }
 
-    @Test func leaderDyingWithItsConnectionIsReplaced() async throws {
+    @Test(.timeLimit(.minutes(1))) func leaderDyingWithItsConnectionIsReplaced() async throws {
         try await TestDatabase.withFreshDatabase { client, configuration in
             let rules = RuleManager(groups: try RuleFile.load(Self.leakRules), logger: Self.logger)
             // Replica A has its own pool; killing its backend is what a crashed host looks like to PostgreSQL.
@@ -186,7 +186,7 @@ struct RuleEngineTests {
                 let taskB = Task { try await b.run() }
                 try await Task.sleep(for: .seconds(1))
                 #expect(await b.status.isLeading == false)
-                try await client.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = \(RuleScheduler.lockKey & 0xFFFF_FFFF)")
+                try await client.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid::bigint = \(RuleScheduler.lockKey & 0xFFFF_FFFF)")
                 try await Self.waitUntil(timeout: .seconds(2)) { await b.status.isLeading }
                 taskA.cancel()
                 taskB.cancel()
