@@ -25,6 +25,19 @@ public struct CorrelatorConfiguration: Sendable {
     /// Span attribute keys that name a profile id, most preferred first (`traces:
     /// profile_id_attributes:` in the file).
     public var traceProfileIDAttributes = OTLPTraceDecoder.Options().profileIDAttributeKeys
+    /// Rule files (paths or globs) the scheduler evaluates (`rule_files:` in the file).
+    public var ruleFiles: [String] = []
+    /// Alert delivery (`alerting:` in the file).
+    public var alerting = AlertingConfiguration()
+    /// Base of the links Correlator puts in alerts (`web.external_url`); nil means http://<listen>.
+    public var externalURL: String?
+
+    /// ``externalURL`` or the listen address.
+    public var resolvedExternalURL: String {
+        if let externalURL { return externalURL }
+        let host = listenHost == "0.0.0.0" || listenHost == "::" ? "127.0.0.1" : listenHost
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
+    }
 
     public init() {}
 
@@ -136,6 +149,15 @@ public struct CorrelatorConfiguration: Sendable {
                 )
             }
             configuration.traceProfileIDAttributes = keys
+        },
+        "rule_files": { configuration, node, path in
+            configuration.ruleFiles = try AlertingConfiguration.ruleFiles(node, path: path)
+        },
+        "alerting": { configuration, node, path in
+            try configuration.alerting.apply(node, path: path)
+        },
+        "web": { configuration, node, path in
+            configuration.externalURL = try AlertingConfiguration.externalURL(node, path: path)
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

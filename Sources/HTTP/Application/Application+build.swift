@@ -24,9 +24,13 @@ public func buildApplication(
     let store = Store(client: client, target: target, migrator: migrator, logger: logger)
     services.append(client)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
+    // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
+    let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
+    services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))
+    services.append(RuleReloadSignalService(rules: ruleManager))
 
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration),
+        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.listenPort),
             serverName: "correlator"
@@ -48,7 +52,7 @@ public func buildApplication(
 }
 
 /// The router: operational endpoints now; ingest and query routes as they land.
-public func buildRouter(store: Store, configuration: CorrelatorConfiguration) -> Router<CorrelatorRequestContext> {
+public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager? = nil) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
     let router = Router(context: CorrelatorRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -67,6 +71,13 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
 
 
     // Correlation: trace → profile links, slow requests, jump links.
+
+
+    // Rules and alerting: /api/v1/rules, /api/v1/alerts, /-/reload.
+    AlertingController(
+        rules: ruleManager ?? RuleManager(groups: [], logger: Logger(label: "correlator.rules")),
+        repository: RuleStateRepository(client: store.client, tenant: configuration.alerting.tenant, logger: Logger(label: "correlator.rules"))
+    ).addRoutes(to: router)
 
 
     return router
