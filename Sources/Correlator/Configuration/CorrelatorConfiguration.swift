@@ -22,6 +22,8 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrationsDirectory: String?
     /// Size limits of ingest requests (`limits:` in the file).
     public var limits = IngestLimits()
+    /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
+    public var profileScrapeConfigs: [ProfileScrapeConfig] = []
 
     public init() {}
 
@@ -124,6 +126,9 @@ public struct CorrelatorConfiguration: Sendable {
             for (key, value) in mapping {
                 try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
             }
+        },
+        "profile_scrape_configs": { configuration, node, path in
+            configuration.profileScrapeConfigs = try ProfileScrapeConfig.parseSection(node, path: path)
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

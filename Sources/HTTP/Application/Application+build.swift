@@ -31,6 +31,9 @@ public func buildApplication(
     let store = Store(client: client, target: target, migrator: migrator, logger: logger)
     services.append(client)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
+    if !configuration.profileScrapeConfigs.isEmpty {
+        services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
+    }
 
     var app = Application(
         router: buildRouter(store: store, configuration: configuration),
@@ -70,6 +73,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
 
 
     // Profiles: pprof, Pyroscope and OTLP profile ingest, profile queries.
+    ProfileController(store: store, limits: configuration.limits).addRoutes(to: router)
 
 
     // Correlation: trace → profile links, slow requests, jump links.
