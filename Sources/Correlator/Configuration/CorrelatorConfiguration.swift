@@ -38,6 +38,8 @@ public struct CorrelatorConfiguration: Sendable {
         let host = listenHost == "0.0.0.0" || listenHost == "::" ? "127.0.0.1" : listenHost
         return "http://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
     }
+    /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
+    public var profileScrapeConfigs: [ProfileScrapeConfig] = []
 
     public init() {}
 
@@ -158,6 +160,9 @@ public struct CorrelatorConfiguration: Sendable {
         },
         "web": { configuration, node, path in
             configuration.externalURL = try AlertingConfiguration.externalURL(node, path: path)
+        },
+        "profile_scrape_configs": { configuration, node, path in
+            configuration.profileScrapeConfigs = try ProfileScrapeConfig.parseSection(node, path: path)
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

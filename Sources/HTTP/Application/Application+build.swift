@@ -28,6 +28,9 @@ public func buildApplication(
     let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
     services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))
     services.append(RuleReloadSignalService(rules: ruleManager))
+    if !configuration.profileScrapeConfigs.isEmpty {
+        services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
+    }
 
     var app = Application(
         router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
@@ -68,6 +71,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
 
 
     // Profiles: pprof, Pyroscope and OTLP profile ingest, profile queries.
+    ProfileController(store: store, limits: configuration.limits).addRoutes(to: router)
 
 
     // Correlation: trace → profile links, slow requests, jump links.
