@@ -22,6 +22,10 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrationsDirectory: String?
     /// Size limits of ingest requests (`limits:` in the file).
     public var limits = IngestLimits()
+    /// Targets whose exemplars are scraped (`scrape_configs:` in the file).
+    public var scrapeConfigs: [ScrapeConfig] = []
+    /// Exemplar id label keys (`exemplars:` in the file).
+    public var exemplars = ExemplarSettings()
 
     public init() {}
 
@@ -124,6 +128,12 @@ public struct CorrelatorConfiguration: Sendable {
             for (key, value) in mapping {
                 try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
             }
+        },
+        "scrape_configs": { configuration, node, path in
+            configuration.scrapeConfigs = try ScrapeConfig.parseList(node, path: path)
+        },
+        "exemplars": { configuration, node, path in
+            configuration.exemplars = try ExemplarSettings.parse(node, path: path)
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

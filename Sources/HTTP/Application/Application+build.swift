@@ -32,6 +32,9 @@ public func buildApplication(
     services.append(client)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
 
+    if !configuration.scrapeConfigs.isEmpty {
+        services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
+    }
     var app = Application(
         router: buildRouter(store: store, configuration: configuration),
         configuration: .init(
@@ -67,6 +70,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
 
 
     // Exemplars: remote write, pushed expositions, exemplar queries.
+    ExemplarsController(store: store, limits: configuration.limits, idKeys: configuration.exemplars.idKeys).addRoutes(to: router)
 
 
     // Profiles: pprof, Pyroscope and OTLP profile ingest, profile queries.
