@@ -27,7 +27,7 @@ case "generate":
     text.reserveCapacity(megabytes << 20)
     var family = 0
     while text.utf8.count < megabytes << 20 {
-        let name = "http_server_request_duration_seconds_\(family)"
+        let name = "http_server_request_duration_\(family)_seconds"
         text += "# TYPE \(name) histogram\n# UNIT \(name) seconds\n# HELP \(name) Duration of HTTP server requests.\n"
         for route in 0..<20 {
             let labels = "service=\"checkout-api\",method=\"GET\",route=\"/api/v1/items/\(route)\",status=\"200\""

@@ -75,19 +75,22 @@ struct ExemplarStoreTests {
         #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_000) == "1795442837")
     }
 
-    @Test func copyTextEscapesWhatCopyWouldMisread() {
-        let tricky = Exemplar(
-            series: LabelSet(["__name__": "m_total", "path": "a\tb\\c\nd"]),
-            labels: LabelSet(["note": "\"quoted\"", "profile_id": "p\\1"]),
-            value: -.infinity, timestamp: 5
-        )
-        let text = String(buffer: ExemplarBatch.copyText([tricky]))
-        let fields = text.dropLast().split(separator: "\t", omittingEmptySubsequences: false)
-        #expect(fields.count == 9)
-        #expect(fields[4] == "-Infinity")
-        #expect(fields[5] == "\\N" && fields[6] == "\\N")
-        #expect(fields[7] == "p\\\\1")
-        #expect(fields[2] == #"{"__name__":"m_total","path":"a\\tb\\\\c\\nd"}"#)
+    @Test func awkwardLabelValuesRoundTrip() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let series = LabelSet(["__name__": "m_total", "path": "a\tb\\c\nd\"e", "nul": "x\u{0}y", "emoji": "🙂"])
+            let labels = LabelSet(["note": "\"quoted\"", "profile_id": "p\\1"])
+            let exemplar = Exemplar(series: series, labels: labels, value: -.infinity, timestamp: 1_795_442_837_001)
+            #expect(try await store.writeExemplars([exemplar], tenant: "t").stored == 1)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "m_total"), start: 0, end: 1_900_000_000_000)
+            #expect(found.first?.series == LabelSet(["__name__": "m_total", "path": "a\tb\\c\nd\"e", "nul": "x\u{FFFD}y", "emoji": "🙂"]))
+            #expect(found.first?.exemplars.first?.labels == labels)
+            #expect(found.first?.exemplars.first?.value == -.infinity)
+            let rows = try await client.query("SELECT profile_id, trace_id IS NULL FROM exemplars")
+            for try await (profile, noTrace) in rows.decode((String?, Bool).self) {
+                #expect(profile == "p\\1" && noTrace)
+            }
+        }
     }
 }
 

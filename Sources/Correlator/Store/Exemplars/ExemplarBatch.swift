@@ -35,82 +35,49 @@ enum ExemplarBatch {
     static func sameValue(_ a: Double, _ b: Double) -> Bool {
         a == b || (a.isNaN && b.isNaN)
     }
-
-    /// Rows for `COPY exemplar_staging (ts_ms, metric, series, series_fp, value, trace_id,
-    /// span_id, profile_id, labels) FROM STDIN (FORMAT text)`.
-    static func copyText(_ exemplars: [Exemplar]) -> ByteBuffer {
-        var row = CopyTextWriter(capacity: exemplars.count * 256)
-        for exemplar in exemplars {
-            row.integer(exemplar.timestamp)
-            row.tab()
-            row.text(exemplar.metricName)
-            row.tab()
-            row.json(exemplar.series)
-            row.tab()
-            row.integer(Int64(bitPattern: exemplar.series.fingerprint))
-            row.tab()
-            row.double(exemplar.value)
-            row.tab()
-            if let traceID = exemplar.traceID { row.bytea(traceID.bytes) } else { row.null() }
-            row.tab()
-            if let spanID = exemplar.spanID { row.bytea(spanID.bytes) } else { row.null() }
-            row.tab()
-            if let profileID = exemplar.profileID { row.text(profileID) } else { row.null() }
-            row.tab()
-            row.json(exemplar.labels)
-            row.newline()
-        }
-        return ByteBuffer(bytes: row.bytes)
-    }
 }
 
-/// PostgreSQL `COPY … (FORMAT text)` fields: tab-separated, `\N` for null, backslash escapes.
-struct CopyTextWriter {
-    var bytes: [UInt8]
+/// A batch of exemplars as one array per column of the `exemplars` table, bound as the
+/// parameters of one `INSERT … SELECT … FROM unnest(…)`. Absent ids are empty (`NULLIF` turns
+/// them into NULL); series and labels are JSON objects in label-name order.
+struct ExemplarColumns: Sendable {
+    var timestamps: [Int64] = []
+    var metrics: [String] = []
+    var series: [String] = []
+    var fingerprints: [Int64] = []
+    var values: [Double] = []
+    var traceIDs: [ByteBuffer] = []
+    var spanIDs: [ByteBuffer] = []
+    var profileIDs: [String] = []
+    var labels: [String] = []
 
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-    }
-
-    mutating func tab() { bytes.append(0x09) }
-    mutating func newline() { bytes.append(0x0A) }
-    mutating func null() { bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")]) }
-
-    mutating func integer(_ value: Int64) {
-        bytes.append(contentsOf: String(value).utf8)
-    }
-
-    /// float8 input syntax: `Infinity`, `-Infinity`, `NaN`, or Swift's shortest round-trip form.
-    mutating func double(_ value: Double) {
-        if value.isNaN {
-            bytes.append(contentsOf: "NaN".utf8)
-        } else if value.isInfinite {
-            bytes.append(contentsOf: (value > 0 ? "Infinity" : "-Infinity").utf8)
-        } else {
-            bytes.append(contentsOf: value.description.utf8)
+    init(_ exemplars: [Exemplar]) {
+        let count = exemplars.count
+        timestamps.reserveCapacity(count); metrics.reserveCapacity(count); series.reserveCapacity(count)
+        fingerprints.reserveCapacity(count); values.reserveCapacity(count); traceIDs.reserveCapacity(count)
+        spanIDs.reserveCapacity(count); profileIDs.reserveCapacity(count); labels.reserveCapacity(count)
+        let empty = ByteBuffer()
+        for exemplar in exemplars {
+            timestamps.append(exemplar.timestamp)
+            metrics.append(Self.text(exemplar.metricName))
+            series.append(Self.json(exemplar.series))
+            fingerprints.append(Int64(bitPattern: exemplar.series.fingerprint))
+            values.append(exemplar.value)
+            traceIDs.append(exemplar.traceID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
+            spanIDs.append(exemplar.spanID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
+            profileIDs.append(exemplar.profileID.map(Self.text) ?? "")
+            labels.append(Self.json(exemplar.labels))
         }
     }
 
-    /// bytea in hex input form (`\x…`, its backslash escaped for COPY).
-    mutating func bytea(_ data: [UInt8]) {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
-        for byte in data {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
-        }
+    /// `text` cannot hold NUL: it becomes U+FFFD.
+    static func text(_ value: String) -> String {
+        value.utf8.contains(0) ? value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : value
     }
 
-    /// A text field: backslash and control characters escaped; NUL, which `text` cannot hold,
-    /// becomes U+FFFD.
-    mutating func text(_ value: String) {
-        for byte in value.utf8 { escaped(byte) }
-    }
-
-    /// A label set as a JSON object, names in the set's (sorted) order.
-    mutating func json(_ labels: LabelSet) {
-        var writer = JSONWriter(capacity: 64)
+    /// A label set as a JSON object (JSONWriter writes NUL as U+FFFD, which jsonb accepts).
+    static func json(_ labels: LabelSet) -> String {
+        var writer = JSONWriter(capacity: 32 + labels.count * 32)
         writer.byte(UInt8(ascii: "{"))
         for (index, label) in labels.enumerated() {
             if index > 0 { writer.byte(UInt8(ascii: ",")) }
@@ -119,18 +86,6 @@ struct CopyTextWriter {
             _ = writer.string(label.value)
         }
         writer.byte(UInt8(ascii: "}"))
-        for byte in writer.bytes { escaped(byte) }
-    }
-
-    @inline(__always)
-    private mutating func escaped(_ byte: UInt8) {
-        switch byte {
-        case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-        case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case 0x00: bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
-        default: bytes.append(byte)
-        }
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

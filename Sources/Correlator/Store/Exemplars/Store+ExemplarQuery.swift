@@ -41,6 +41,18 @@ extension Store {
         end: Int64,
         limit: Int = 100_000
     ) async throws -> [ExemplarSeries] {
+        try await measure("query_exemplars") {
+            try await selectExemplars(tenant: tenant, selector: selector, start: start, end: end, limit: limit)
+        }
+    }
+
+    private func selectExemplars(
+        tenant: String,
+        selector: SeriesSelector,
+        start: Int64,
+        end: Int64,
+        limit: Int
+    ) async throws -> [ExemplarSeries] {
         // PostgreSQL timestamps end in year 294276; intervals overflow long before. Clamp to
         // years 0001–9999 so any Unix time a client sends is a valid bound.
         let start = min(max(start, -62_135_596_800_000), 253_402_300_799_999)

@@ -30,9 +30,13 @@ extension Store {
     /// deduplication is exact for one writer per series, which is how scraping and remote
     /// write are deployed.
     ///
-    /// Rows are copied (COPY, text format) into a temporary staging table that is dropped at
-    /// commit, then inserted with `INSERT … SELECT … ON CONFLICT DO NOTHING`. The daily
-    /// partitions of the batch's days are created first if this process has not seen them yet.
+    /// The batch goes to the database as one statement, `INSERT … SELECT … FROM unnest(<one
+    /// array per column>) … ON CONFLICT DO NOTHING`, which is atomic on its own. This replaced
+    /// COPY into a `CREATE TEMP TABLE … ON COMMIT DROP` staging table: that took five round
+    /// trips (BEGIN, CREATE, COPY, INSERT, COMMIT) and catalog churn per request, and the
+    /// remote-write benchmark (Benchmarks/exemplars.sh) measured it several times slower. The
+    /// daily partitions of the batch's days are created first if this process has not seen
+    /// them yet.
     ///
     /// Exemplars whose labels exceed OpenMetrics' 128 code points are stored unchanged and
     /// counted in `correlator_exemplar_labels_over_limit_total`.
@@ -47,7 +51,7 @@ extension Store {
         guard !unique.isEmpty else {
             return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
         }
-        let rows = ExemplarBatch.copyText(unique)
+        let rows = ExemplarColumns(unique)
         let days = Set(unique.map { PartitionDays.day(ofMilliseconds: $0.timestamp) })
         var stored = 0
         do {
@@ -64,47 +68,41 @@ extension Store {
         return ExemplarWriteResult(received: exemplars.count, stored: stored, overLabelLimit: overLimit)
     }
 
-    private func insert(rows: ByteBuffer, tenant: String) async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("""
-                CREATE TEMP TABLE exemplar_staging (
-                    ts_ms bigint, metric text, series jsonb, series_fp bigint, value double precision,
-                    trace_id bytea, span_id bytea, profile_id text, labels jsonb
-                ) ON COMMIT DROP
-                """, logger: logger)
-            try await connection.copyFrom(
-                table: "exemplar_staging",
-                columns: ["ts_ms", "metric", "series", "series_fp", "value", "trace_id", "span_id", "profile_id", "labels"],
-                logger: logger
-            ) { writer in
-                try await writer.write(rows)
-            }
-            let inserted = try await connection.query("""
-                WITH staged AS (
-                    SELECT timestamptz 'epoch' + ts_ms * interval '1 millisecond' AS ts,
-                           metric, series, series_fp, value, trace_id, span_id, profile_id, labels
-                    FROM exemplar_staging
-                ), inserted AS (
-                    INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
-                    SELECT \(tenant), s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
-                    FROM staged s
-                    WHERE NOT EXISTS (
-                        SELECT 1 FROM (
-                            SELECT e.labels, e.value FROM exemplars e
-                            WHERE e.tenant = \(tenant) AND e.series_fp = s.series_fp AND e.ts <= s.ts
-                            ORDER BY e.ts DESC LIMIT 1
-                        ) latest
-                        WHERE latest.labels = s.labels AND latest.value = s.value
-                    )
-                    ON CONFLICT DO NOTHING
-                    RETURNING 1
+    private func insert(rows: ExemplarColumns, tenant: String) async throws -> Int {
+        try await measure("write_exemplars") { try await insertStatement(rows, tenant: tenant) }
+    }
+
+    private func insertStatement(_ columns: ExemplarColumns, tenant: String) async throws -> Int {
+        let inserted = try await client.query("""
+            WITH staged AS (
+                SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts,
+                       u.metric, u.series::jsonb AS series, u.series_fp, u.value,
+                       NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
+                       NULLIF(u.profile_id, '') AS profile_id, u.labels::jsonb AS labels
+                FROM unnest(\(columns.timestamps)::bigint[], \(columns.metrics)::text[], \(columns.series)::text[],
+                            \(columns.fingerprints)::bigint[], \(columns.values)::float8[], \(columns.traceIDs)::bytea[],
+                            \(columns.spanIDs)::bytea[], \(columns.profileIDs)::text[], \(columns.labels)::text[])
+                     AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+            ), inserted AS (
+                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+                SELECT \(tenant), s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
+                FROM staged s
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM (
+                        SELECT e.labels, e.value FROM exemplars e
+                        WHERE e.tenant = \(tenant) AND e.series_fp = s.series_fp AND e.ts <= s.ts
+                        ORDER BY e.ts DESC LIMIT 1
+                    ) latest
+                    WHERE latest.labels = s.labels AND latest.value = s.value
                 )
-                SELECT count(*)::bigint FROM inserted
-                """, logger: logger)
-            var count = 0
-            for try await value in inserted.decode(Int.self) { count = value }
-            return count
-        }
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            )
+            SELECT count(*)::bigint FROM inserted
+            """, logger: logger)
+        var count = 0
+        for try await value in inserted.decode(Int.self) { count = value }
+        return count
     }
 }
 
