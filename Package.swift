@@ -89,6 +89,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Exemplar benchmarks: parser throughput and a remote-write load generator (Benchmarks/exemplars.sh).
+        .executableTarget(
+            name: "ExemplarsBench",
+            dependencies: [
+                "Exemplars",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/exemplars/ExemplarsBench",
+            swiftSettings: swiftSettings
+        ),
         // A real PostgreSQL for the tests that touch storage (no mocks of the store).
         .target(
             name: "TestSupport",

@@ -40,6 +40,10 @@ public struct CorrelatorConfiguration: Sendable {
     }
     /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
     public var profileScrapeConfigs: [ProfileScrapeConfig] = []
+    /// Targets whose exemplars are scraped (`scrape_configs:` in the file).
+    public var scrapeConfigs: [ScrapeConfig] = []
+    /// Exemplar id label keys (`exemplars:` in the file).
+    public var exemplars = ExemplarSettings()
 
     public init() {}
 
@@ -163,6 +167,12 @@ public struct CorrelatorConfiguration: Sendable {
         },
         "profile_scrape_configs": { configuration, node, path in
             configuration.profileScrapeConfigs = try ProfileScrapeConfig.parseSection(node, path: path)
+        },
+        "scrape_configs": { configuration, node, path in
+            configuration.scrapeConfigs = try ScrapeConfig.parseList(node, path: path)
+        },
+        "exemplars": { configuration, node, path in
+            configuration.exemplars = try ExemplarSettings.parse(node, path: path)
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

@@ -32,6 +32,9 @@ public func buildApplication(
         services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
     }
 
+    if !configuration.scrapeConfigs.isEmpty {
+        services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
+    }
     var app = Application(
         router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
         configuration: .init(
@@ -68,6 +71,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
 
 
     // Exemplars: remote write, pushed expositions, exemplar queries.
+    ExemplarsController(store: store, limits: configuration.limits, idKeys: configuration.exemplars.idKeys).addRoutes(to: router)
 
 
     // Profiles: pprof, Pyroscope and OTLP profile ingest, profile queries.
