@@ -73,6 +73,8 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
 
 
     // Correlation: trace → profile links, slow requests, jump links.
+    addCorrelationRoutes(to: router, store: store, configuration: configuration)
+    OpenAPIController().addRoutes(to: router)
 
 
     return router
