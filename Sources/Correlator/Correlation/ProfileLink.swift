@@ -62,6 +62,24 @@ public struct ProfileLink: Sendable, Hashable {
     public var topIsSpans: Bool
 
     public var endNanos: Int64 { startNanos &+ durationNanos }
+
+    public init(
+        kind: ProfileLinkKind, traceID: String, spanID: String, spanName: String, service: String, profileID: String,
+        profileType: String, startNanos: Int64, durationNanos: Int64, overlap: Double?, top: [TopFunction], topIsSpans: Bool
+    ) {
+        self.kind = kind
+        self.traceID = traceID
+        self.spanID = spanID
+        self.spanName = spanName
+        self.service = service
+        self.profileID = profileID
+        self.profileType = profileType
+        self.startNanos = startNanos
+        self.durationNanos = durationNanos
+        self.overlap = overlap
+        self.top = top
+        self.topIsSpans = topIsSpans
+    }
 }
 
 /// Everything the store proves about one trace.
