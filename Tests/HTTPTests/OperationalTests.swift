@@ -30,6 +30,8 @@ struct OperationalTests {
                     // The two requests above were counted, by route and status.
                     #expect(text.contains("http_server_request_duration"), "\(text.prefix(400))")
                     #expect(text.contains("/readyz"))
+                    // The readiness check's database time is recorded too.
+                    #expect(text.contains("correlator_db_operation_duration_seconds_count{operation=\"readiness\"}"), "\(text.prefix(2000))")
                 }
             }
         }
