@@ -39,21 +39,21 @@ SELECT 'default', decode(lpad(to_hex(t), 32, '0'), 'hex'), decode(lpad(to_hex(t 
        timestamptz 'epoch' + (t0 + t * 54000000 + s * 1000000) / 1000 * interval '1 microsecond',
        t0 + t * 54000000 + s * 1000000, CASE WHEN s = 0 THEN 50000000 ELSE 9000000 END,
        CASE WHEN s = 1 AND t % 10 = 0 THEN 'p-' || (t % 50) || '-' || (t / 500) END
-FROM base, generate_series(1, $TRACES) t, generate_series(0, 4) s;
+FROM base, generate_series(1::bigint, $TRACES) t, generate_series(0, 4) s;
 -- Half the root spans have labelled samples in their service's profile.
 INSERT INTO span_profiles (tenant, profile_id, start_ts, span_id, trace_id, span_name, totals, top)
 SELECT 'default', 'p-' || (t % 50) || '-' || (t / 500), timestamptz 'epoch' + (t0 + (t / 500) * 27000000000) / 1000 * interval '1 microsecond',
        decode(lpad(to_hex(t * 8), 16, '0'), 'hex'), decode(lpad(to_hex(t), 32, '0'), 'hex'), 'GET /route' || (t % 20),
        '{5,50000000}',
        (SELECT jsonb_agg(jsonb_build_object('function', 'pkg1.Function' || j, 'file', '/src/pkg1/file.go', 'flat', (10 - j) * 1000000, 'cum', (11 - j) * 2000000)) FROM generate_series(0, 9) j)
-FROM base, generate_series(2, $TRACES, 2) t;
+FROM base, generate_series(2::bigint, $TRACES, 2) t;
 -- 100,000 exemplars on the other half, a tenth carrying a profile id.
 INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id)
 SELECT 'default', timestamptz 'epoch' + (t0 + t * 54000000) / 1000 * interval '1 microsecond', 'http_server_request_duration_seconds_bucket',
        jsonb_build_object('service', 'svc-' || (t % 50), 'route', '/route' || (t % 20), 'le', '0.1'), t, 0.05 + (t % 97) / 1000.0,
        decode(lpad(to_hex(t), 32, '0'), 'hex'), decode(lpad(to_hex(t * 8), 16, '0'), 'hex'),
        CASE WHEN t % 10 = 1 THEN 'p-' || (t % 50) || '-' || (t / 500) END
-FROM base, generate_series(1, $TRACES, 2) t;
+FROM base, generate_series(1::bigint, $TRACES, 2) t;
 VACUUM ANALYZE;
 SQL
 COUNTS=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM spans) || ' spans, ' || (SELECT count(*) FROM exemplars) || ' exemplars, ' || (SELECT count(*) FROM profiles) || ' profiles'")
@@ -62,7 +62,7 @@ echo "correlation bench: stored $COUNTS" >&2
 # The statement the service runs, from its source, with pgbench variables for the parameters.
 sed -n '/-- BEGIN trace-links/,/-- END trace-links/p' "$ROOT/Sources/Correlator/Correlation/TraceLinkQuery.swift" \
     | grep -v -- '-- BEGIN\|-- END' \
-    | sed -e "s/\\\$1/'default'/g" -e "s/\\\$2::text\[\]/ARRAY[lpad(to_hex(:n), 32, '0')]/g" \
+    | sed -e "s/\\\$1/'default'/g" -e "s/\\\$2::text\[\]/ARRAY[lpad(to_hex(:n::bigint), 32, '0')]/g" \
           -e "s/\\\$3::bigint/600000000000::bigint/g" -e "s/\\\$4/10/g" >"$E2E_TMP/links.sql"
 { echo "\\set n random(1, $TRACES)"; tr '\n' ' ' <"$E2E_TMP/links.sql"; echo ";"; } >"$E2E_TMP/pgbench.sql"
 
@@ -71,7 +71,7 @@ sed -n '/-- BEGIN trace-links/,/-- END trace-links/p' "$ROOT/Sources/Correlator/
 for n in $(seq 1 200); do curl -s -o /dev/null "$CORRELATOR_URL/api/v1/traces/$(printf '%032x' $((n * 997 % TRACES + 1)))/profiles"; done
 
 cd "$E2E_TMP"
-pgbench -n -h "$DATA/run" -U correlator -f pgbench.sql -R "$RATE" -T "$DURATION" -c 4 -j 2 -l --log-prefix=pgb correlator >pgbench.out 2>&1 \
+pgbench -n -M prepared -h "$DATA/run" -U correlator -f pgbench.sql -R "$RATE" -T "$DURATION" -c 4 -j 2 -l --log-prefix=pgb correlator >pgbench.out 2>&1 \
     || { echo "pgbench failed:" >&2; tail -5 pgbench.out >&2; }
 PG=$(cat pgb.* 2>/dev/null | python3 -c '
 import sys

@@ -48,6 +48,7 @@ public struct FunctionTraceFinder: Sendable {
             WHERE p.tenant = \(tenant)
               AND p.start_ts >= timestamptz 'epoch' + \(range.fromMicros) * interval '1 microsecond'
               AND p.start_ts < timestamptz 'epoch' + \(range.toMicros) * interval '1 microsecond'
+              AND p.top @> jsonb_build_array(jsonb_build_object('function', \(function)::text))
               AND f ->> 'function' = \(function)
               AND (\(service)::text IS NULL OR pr.service = \(service))
               AND coalesce(p.trace_id, s.trace_id) IS NOT NULL

@@ -13,7 +13,52 @@ import PostgresNIO
 /// overlap (time_window: fraction of the span the profile covers), unit of the default sample
 /// type, top (JSON text: the span's own when samples are labelled with it, else the profile's),
 /// whether that top is the span's own.
-enum TraceLinkQuery {
+///
+/// It runs as a named prepared statement: planning it (six branches over daily partitions) costs
+/// ~10 ms, executing its cached generic plan well under 1 ms.
+struct TraceLinkQuery: PostgresPreparedStatement {
+    typealias Row = LinkRow
+
+    /// One decoded result row.
+    struct LinkRow: Sendable {
+        var rank: Int
+        var traceID: String
+        var spanID: String?
+        var spanName: String?
+        var service: String
+        var profileID: String
+        var type: String
+        var start: Int64
+        var duration: Int64
+        var overlap: Double?
+        var unit: String
+        var topJSON: String
+        var spansOwnTop: Bool
+    }
+
+    static let name = "correlator_trace_links_v1"
+
+    var tenant: String
+    var traceIDs: [String]
+    var lookbackNanos: Int64
+    var topLimit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(tenant)
+        bindings.append(traceIDs)
+        bindings.append(lookbackNanos)
+        bindings.append(Int64(topLimit))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> LinkRow {
+        let (rank, traceID, spanID, spanName, service, profileID, type, start, duration, overlap, unit, topJSON, spansOwn) =
+            try row.decode((Int, String, String?, String?, String, String, String, Int64, Int64, Double?, String, String, Bool).self)
+        return LinkRow(rank: rank, traceID: traceID, spanID: spanID, spanName: spanName, service: service, profileID: profileID,
+                       type: type, start: start, duration: duration, overlap: overlap, unit: unit, topJSON: topJSON, spansOwnTop: spansOwn)
+    }
+
     static let sql = """
     -- BEGIN trace-links
     WITH ids AS MATERIALIZED (

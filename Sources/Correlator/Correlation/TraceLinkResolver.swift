@@ -33,17 +33,17 @@ public struct TraceLinkResolver: Sendable {
     /// The links of several traces at once, by lowercase hex trace id (traces without links absent).
     public func links(tenant: String, traceIDs: [String]) async throws -> [String: [ProfileLink]] {
         guard !traceIDs.isEmpty else { return [:] }
-        var bindings = PostgresBindings(capacity: 4)
-        bindings.append(tenant)
-        bindings.append(traceIDs)
-        bindings.append(Int64(maxProfileDuration.components.seconds) * 1_000_000_000)
-        bindings.append(topLimit)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: TraceLinkQuery.sql, binds: bindings), logger: logger)
+        let statement = TraceLinkQuery(
+            tenant: tenant, traceIDs: traceIDs,
+            lookbackNanos: Int64(maxProfileDuration.components.seconds) * 1_000_000_000, topLimit: topLimit
+        )
+        let rows = try await client.execute(statement, logger: logger)
         var result: [String: [ProfileLink]] = [:]
         let decoder = JSONDecoder()
         for try await row in rows {
             let (rank, traceID, spanID, spanName, service, profileID, type, start, duration, overlap, unit, topJSON, spansOwn) =
-                try row.decode((Int, String, String?, String?, String, String, String, Int64, Int64, Double?, String, String, Bool).self)
+                (row.rank, row.traceID, row.spanID, row.spanName, row.service, row.profileID, row.type, row.start, row.duration,
+                 row.overlap, row.unit, row.topJSON, row.spansOwnTop)
             guard let kind = ProfileLinkKind(rank: rank) else { continue }
             let stored = (try? decoder.decode([StoredTopFunction].self, from: Data(topJSON.utf8))) ?? []
             let top = stored
