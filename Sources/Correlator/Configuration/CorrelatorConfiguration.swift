@@ -44,6 +44,8 @@ public struct CorrelatorConfiguration: Sendable {
     public var scrapeConfigs: [ScrapeConfig] = []
     /// Exemplar id label keys (`exemplars:` in the file).
     public var exemplars = ExemplarSettings()
+    /// URL templates for external tools shown next to every trace → profile link (`jump_links:`).
+    public var jumpLinks = JumpLinkTemplates()
 
     public init() {}
 
@@ -173,6 +175,21 @@ public struct CorrelatorConfiguration: Sendable {
         },
         "exemplars": { configuration, node, path in
             configuration.exemplars = try ExemplarSettings.parse(node, path: path)
+        },
+        "jump_links": { configuration, node, path in
+            guard let mapping = node.mapping else {
+                throw ConfigurationError.invalid("\(path):\(node.mark?.line ?? 0)", "'jump_links' must be a mapping of name: URL template")
+            }
+            for (key, value) in mapping {
+                let location = "\(path):\(key.mark?.line ?? 0)"
+                guard let name = key.string, !name.isEmpty, let template = value.scalar?.string else {
+                    throw ConfigurationError.invalid(location, "'jump_links' entries are name: \"URL template\"")
+                }
+                if let unknown = JumpLinkTemplates.unknownPlaceholder(in: template) {
+                    throw ConfigurationError.invalid(location, "jump link '\(name)': unknown placeholder '\(unknown)' (known: \(JumpLinkTemplates.placeholders.joined(separator: ", ")))")
+                }
+                configuration.jumpLinks.templates[name] = template
+            }
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]

@@ -79,6 +79,8 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
 
 
     // Correlation: trace → profile links, slow requests, jump links.
+    addCorrelationRoutes(to: router, store: store, configuration: configuration)
+    OpenAPIController().addRoutes(to: router)
 
 
     // Rules and alerting: /api/v1/rules, /api/v1/alerts, /-/reload.
