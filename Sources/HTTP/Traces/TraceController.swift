@@ -75,7 +75,7 @@ struct TraceController<Repository: SpanRepository> {
         }
         if !decoded.spans.isEmpty {
             do {
-                try await repository.writeSpans(decoded.spans, tenant: context.tenant)
+                _ = try await repository.writeSpans(decoded.spans, tenant: context.tenant)
             } catch {
                 logger.error(
                     "storing spans failed; answering 503",

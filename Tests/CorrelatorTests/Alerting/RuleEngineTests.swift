@@ -182,16 +182,46 @@ struct RuleEngineTests {
                 let a = RuleScheduler(client: clientA, rules: rules, engine: Self.engine(clientA), pollInterval: .seconds(5), logger: Self.logger)
                 let b = RuleScheduler(client: client, rules: rules, engine: Self.engine(client), pollInterval: .milliseconds(500), logger: Self.logger)
                 let taskA = Task { try await a.run() }
-                try await Self.waitUntil { await a.status.isLeading }
                 let taskB = Task { try await b.run() }
-                try await Task.sleep(for: .seconds(1))
-                #expect(await b.status.isLeading == false)
-                try await client.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid::bigint = \(RuleScheduler.lockKey & 0xFFFF_FFFF)")
-                try await Self.waitUntil(timeout: .seconds(2)) { await b.status.isLeading }
-                taskA.cancel()
-                taskB.cancel()
-                _ = await taskA.result
-                _ = await taskB.result
+                // Both tasks must end before the pools close, whatever happens below.
+                func stop() async {
+                    taskA.cancel()
+                    taskB.cancel()
+                    _ = await taskA.result
+                    _ = await taskB.result
+                }
+                do {
+                    try await Self.waitUntil {
+                        let x = await a.status.isLeading
+                        let y = await b.status.isLeading
+                        return x || y
+                    }
+                    try await Task.sleep(for: .seconds(1))
+                    let aLeads = await a.status.isLeading
+                    let bLeads = await b.status.isLeading
+                    #expect(aLeads != bLeads, "exactly one replica leads")
+                    var holders: [Int32] = []
+                    let rows = try await client.query(
+                        """
+                        SELECT pid FROM pg_locks
+                        WHERE locktype = 'advisory' AND granted
+                          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                          AND objid::bigint = \(RuleScheduler.lockKey & 0xFFFF_FFFF)
+                        """
+                    )
+                    for try await pid in rows.decode(Int32.self) { holders.append(pid) }
+                    #expect(holders.count == 1)
+                    for pid in holders {
+                        try await client.query("SELECT pg_terminate_backend(\(pid))")
+                    }
+                    // The survivor takes over within two of its poll intervals.
+                    let survivor = aLeads ? b : a
+                    try await Self.waitUntil(timeout: aLeads ? .seconds(2) : .seconds(11)) { await survivor.status.isLeading }
+                } catch {
+                    await stop()
+                    throw error
+                }
+                await stop()
             }
         }
     }
