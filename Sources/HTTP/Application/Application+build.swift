@@ -13,7 +13,9 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var services: [any Service] = []
     try ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
+    // Everything that can fail on bad configuration is read before the database starts.
     let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
+    let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
     let database = try await DatabaseTarget.open(configuration, logger: logger)
     if let cluster = database.cluster {
         // First in the group, so it stops last, after everything that uses the database.
@@ -25,16 +27,15 @@ public func buildApplication(
     services.append(client)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
-    let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
     services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))
     services.append(RuleReloadSignalService(rules: ruleManager))
     if !configuration.profileScrapeConfigs.isEmpty {
         services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
     }
-
     if !configuration.scrapeConfigs.isEmpty {
         services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
     }
+
     var app = Application(
         router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
         configuration: .init(

@@ -27,7 +27,6 @@ struct ProfileController {
         router.post("/api/v1/profiles") { request, context in try await ingestPprof(request, context: context) }
         router.post("/ingest") { request, context in try await ingestPyroscope(request, context: context) }
         router.post("/v1development/profiles") { request, context in try await ingestOTLP(request, context: context) }
-        router.get("/api/v1/profiles") { request, context in try await list(request, context: context) }
         router.get("/api/v1/profiles/{id}/pprof") { request, context in try await raw(request, context: context) }
         router.get("/api/v1/profiles/{id}/top") { request, context in try await top(request, context: context) }
     }

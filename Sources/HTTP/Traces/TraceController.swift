@@ -30,7 +30,7 @@ struct TraceController<Repository: SpanRepository> {
         router.post("/v1/traces") { request, context in
             try await export(request, context: context)
         }
-        router.get("/api/v1/traces/{trace_id}") { request, context in
+        router.get("/api/v1/traces/:id") { request, context in
             try await trace(request, context: context)
         }
     }
@@ -99,7 +99,7 @@ struct TraceController<Repository: SpanRepository> {
     // MARK: - Query
 
     func trace(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
-        let text = context.parameters.get("trace_id") ?? ""
+        let text = context.parameters.get("id") ?? ""
         guard text.utf8.count == 32, text.utf8.allSatisfy(\.isHexDigit), let traceID = TraceID(hex: text) else {
             return Self.jsonError(.badRequest, "trace id '\(text.prefix(64))' is malformed: want 32 hex digits, not all zero")
         }

@@ -38,7 +38,7 @@ extension Store {
         let inserted = try await measure("write_spans") {
             do {
                 return try await copySpansIdempotently(batch, tenant: tenant)
-            } catch where Self.isMissingPartition(error) {
+            } catch where Self.isMissingPartition(error, table: "spans") {
                 // "no partition of relation spans found for row": a partition this process thought
                 // it had was dropped (retention) or belongs to another database. Ensure again, once.
                 await PartitionDayCache.shared.forget(client)
@@ -58,9 +58,11 @@ extension Store {
     }
 
     /// Whether the error is PostgreSQL's "no partition of relation … found for row" (SQLSTATE
-    /// 23514), possibly wrapped in a transaction error.
-    static func isMissingPartition(_ error: any Error) -> Bool {
-        sqlState(of: error) == "23514" && psqlError(error)?.serverInfo?[.tableName] == "spans"
+    /// 23514), possibly wrapped in a transaction error; with `table`, only for that table.
+    static func isMissingPartition(_ error: any Error, table: String?) -> Bool {
+        guard sqlState(of: error) == "23514" else { return false }
+        guard let table else { return (psqlError(error)?.serverInfo?[.message] ?? "").contains("no partition") }
+        return psqlError(error)?.serverInfo?[.tableName] == table
     }
 
     /// The SQLSTATE of a server error, unwrapping a transaction error.
