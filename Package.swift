@@ -66,6 +66,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -86,6 +87,17 @@ let package = Package(
                 "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Exemplar benchmarks: parser throughput and a remote-write load generator (Benchmarks/exemplars.sh).
+        .executableTarget(
+            name: "ExemplarsBench",
+            dependencies: [
+                "Exemplars",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/exemplars/ExemplarsBench",
             swiftSettings: swiftSettings
         ),
         // A real PostgreSQL for the tests that touch storage (no mocks of the store).

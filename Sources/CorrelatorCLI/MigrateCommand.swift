@@ -1,6 +1,5 @@
 import ArgumentParser
 import Correlator
-import PostgresNIO
 
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,23 +14,10 @@ struct MigrateCommand: AsyncParsableCommand {
             let configuration = try options.resolve()
             let logger = options.makeLogger(configuration)
             let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
-            var cluster: EmbeddedPostgres?
-            let clientConfiguration: PostgresClient.Configuration
-            let target: String
-            if let url = configuration.databaseURL {
-                let databaseURL = try DatabaseURL(url)
-                clientConfiguration = databaseURL.clientConfiguration
-                target = databaseURL.description
-            } else {
-                let embedded = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, logger: logger)
-                try await embedded.start()
-                cluster = embedded
-                clientConfiguration = embedded.clientConfiguration
-                target = "embedded PostgreSQL in \(embedded.dataDirectory)"
-            }
-            defer { try? cluster?.stop() }
-            try await withPostgresClient(clientConfiguration, logger: logger) { client in
-                try await client.checkReachable(target: target)
+            let database = try await DatabaseTarget.open(configuration, logger: logger)
+            defer { try? database.cluster?.stop() }
+            try await withPostgresClient(database.clientConfiguration, logger: logger) { client in
+                try await client.checkReachable(target: database.description)
                 try await migrator.migrate(client)
             }
             print("migrations applied: \(migrator.migrations.map(\.name).joined(separator: ", "))")

@@ -2,7 +2,6 @@ import Correlator
 import HTTP
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import Testing
 import TestSupport
 
@@ -10,11 +9,7 @@ import TestSupport
 struct OperationalTests {
     @Test func healthReadinessAndMetrics() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
-            let logger = Logger(label: "test")
-            let store = Store(
-                client: client, target: "test database",
-                migrator: try Migrator(directory: TestDatabase.migrationsDirectory, logger: logger), logger: logger
-            )
+            let store = try TestDatabase.makeStore(client)
             let app = Application(router: buildRouter(store: store, configuration: CorrelatorConfiguration()))
             try await app.test(.router) { http in
                 try await http.execute(uri: "/healthz", method: .get) { response in
@@ -30,6 +25,8 @@ struct OperationalTests {
                     // The two requests above were counted, by route and status.
                     #expect(text.contains("http_server_request_duration"), "\(text.prefix(400))")
                     #expect(text.contains("/readyz"))
+                    // The readiness check's database time is recorded too.
+                    #expect(text.contains("correlator_db_operation_duration_seconds_count{operation=\"readiness\"}"), "\(text.prefix(2000))")
                 }
             }
         }
@@ -38,11 +35,7 @@ struct OperationalTests {
     @Test func readinessFailsWhileMigrationsArePending() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             try await client.query("DELETE FROM schema_migrations")
-            let logger = Logger(label: "test")
-            let store = Store(
-                client: client, target: "test database",
-                migrator: try Migrator(directory: TestDatabase.migrationsDirectory, logger: logger), logger: logger
-            )
+            let store = try TestDatabase.makeStore(client)
             let app = Application(router: buildRouter(store: store, configuration: CorrelatorConfiguration()))
             try await app.test(.router) { http in
                 try await http.execute(uri: "/readyz", method: .get) { response in
@@ -55,11 +48,7 @@ struct OperationalTests {
 
     @Test func tenantHeaderIsValidated() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
-            let logger = Logger(label: "test")
-            let store = Store(
-                client: client, target: "test database",
-                migrator: try Migrator(directory: TestDatabase.migrationsDirectory, logger: logger), logger: logger
-            )
+            let store = try TestDatabase.makeStore(client)
             let app = Application(router: buildRouter(store: store, configuration: CorrelatorConfiguration()))
             try await app.test(.router) { http in
                 try await http.execute(uri: "/healthz", method: .get, headers: [.init("X-Scope-OrgID")!: "bad tenant/x"]) { response in

@@ -38,6 +38,11 @@ public enum TestDatabase {
         }
     }
 
+    /// A `Store` over a test database's client, as the application builds it.
+    public static func makeStore(_ client: PostgresClient) throws -> Store {
+        Store(client: client, target: "test database", migrator: try Migrator(directory: migrationsDirectory, logger: logger), logger: logger)
+    }
+
     /// The repository's migrations, found from this file's path.
     public static let migrationsDirectory: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

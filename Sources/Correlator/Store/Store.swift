@@ -28,7 +28,7 @@ public struct Store: Sendable {
     /// Ready = reachable and no migration pending. Returns the reason when not ready.
     public func readiness() async -> String? {
         do {
-            let pending = try await migrator.pending(client)
+            let pending = try await measure("readiness") { try await migrator.pending(client) }
             return pending.isEmpty ? nil : "migrations pending: \(pending.map(String.init).joined(separator: ", "))"
         } catch let error as MigrationError {
             return error.description

@@ -1,0 +1,281 @@
+import Exemplars
+
+/// Renders `SpanBatch` rows in PostgreSQL's COPY text format, in the column order of
+/// `SpanCopyEncoder.columns`.
+///
+/// Text format rules (PostgreSQL `COPY … FROM STDIN (FORMAT text)`): columns are separated by a
+/// tab, rows end in a newline, `\N` is NULL, and a backslash, tab, newline or carriage return
+/// inside a value is written as `\\`, `\t`, `\n`, `\r`. `bytea` values go in as `\x` + hex, whose
+/// backslash is itself escaped (`\\x…`). Start times are written as UTC timestamps with
+/// microseconds (PostgreSQL's resolution); the exact nanoseconds go to `start_unix_nano`.
+struct SpanCopyEncoder {
+    /// The columns each row carries, in order.
+    static let columns = [
+        "tenant", "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_ts",
+        "start_unix_nano", "duration_ns", "status_code", "status_message", "attributes", "profile_id",
+    ]
+
+    /// The tenant, already escaped.
+    private let tenant: [UInt8]
+
+    init(tenant: String) {
+        var escaped: [UInt8] = []
+        Self.appendEscaped(tenant, to: &escaped)
+        self.tenant = escaped
+    }
+
+    /// Appends rows `range` of `batch` to `output`.
+    func appendRows(of batch: SpanBatch, _ range: Range<Int>, to output: inout [UInt8]) {
+        batch.attributesUTF8.withUnsafeBytes { attributes in
+            for index in range {
+                output.append(contentsOf: tenant)
+                output.append(Self.tab)
+                Self.appendBytea(batch.traceIDs[index].high, batch.traceIDs[index].low, to: &output)
+                output.append(Self.tab)
+                Self.appendBytea(batch.spanIDs[index].value, to: &output)
+                output.append(Self.tab)
+                if let parent = batch.parentSpanIDs[index] {
+                    Self.appendBytea(parent.value, to: &output)
+                } else {
+                    Self.appendNull(to: &output)
+                }
+                output.append(Self.tab)
+                Self.appendEscaped(batch.services[index], to: &output)
+                output.append(Self.tab)
+                Self.appendEscaped(batch.names[index], to: &output)
+                output.append(Self.tab)
+                Self.appendDecimal(Int64(batch.kinds[index]), to: &output)
+                output.append(Self.tab)
+                Self.appendTimestamp(unixNano: batch.startUnixNanos[index], to: &output)
+                output.append(Self.tab)
+                Self.appendDecimal(batch.startUnixNanos[index], to: &output)
+                output.append(Self.tab)
+                Self.appendDecimal(batch.durationNanos[index], to: &output)
+                output.append(Self.tab)
+                Self.appendDecimal(Int64(batch.statusCodes[index]), to: &output)
+                output.append(Self.tab)
+                if batch.statusMessages[index].isEmpty {
+                    Self.appendNull(to: &output)
+                } else {
+                    Self.appendEscaped(batch.statusMessages[index], to: &output)
+                }
+                output.append(Self.tab)
+                let start = batch.attributesStart(index)
+                Self.appendEscaped(
+                    UnsafeRawBufferPointer(rebasing: attributes[start..<batch.attributesEnds[index]]), to: &output
+                )
+                output.append(Self.tab)
+                if let profileID = batch.profileIDs[index] {
+                    Self.appendEscaped(profileID, to: &output)
+                } else {
+                    Self.appendNull(to: &output)
+                }
+                output.append(Self.newline)
+            }
+        }
+    }
+
+    static let tab = UInt8(ascii: "\t")
+    static let newline = UInt8(ascii: "\n")
+    private static let backslash = UInt8(ascii: "\\")
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func appendNull(to output: inout [UInt8]) {
+        output.append(backslash)
+        output.append(UInt8(ascii: "N"))
+    }
+
+    /// Appends `value` with COPY text escapes.
+    static func appendEscaped(_ value: String, to output: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &output) }
+    }
+
+    /// Appends UTF-8 bytes with COPY text escapes; runs without special bytes are copied whole.
+    static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        var runStart = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            let escape: UInt8
+            switch byte {
+            case backslash: escape = backslash
+            case tab: escape = UInt8(ascii: "t")
+            case newline: escape = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
+            default:
+                index += 1
+                continue
+            }
+            if runStart < index {
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+            }
+            output.append(backslash)
+            output.append(escape)
+            index += 1
+            runStart = index
+        }
+        if runStart < count {
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
+        }
+    }
+
+    /// `\\x` and the 16 hex digits of an 8-byte id (a bytea literal inside COPY text).
+    static func appendBytea(_ word: UInt64, to output: inout [UInt8]) {
+        appendByteaPrefix(to: &output)
+        appendHexWord(word, to: &output)
+    }
+
+    /// `\\x` and the 32 hex digits of a 16-byte id.
+    static func appendBytea(_ high: UInt64, _ low: UInt64, to output: inout [UInt8]) {
+        appendByteaPrefix(to: &output)
+        appendHexWord(high, to: &output)
+        appendHexWord(low, to: &output)
+    }
+
+    private static func appendByteaPrefix(to output: inout [UInt8]) {
+        output.append(backslash)
+        output.append(backslash)
+        output.append(UInt8(ascii: "x"))
+    }
+
+    @inline(__always)
+    private static func appendHexWord(_ word: UInt64, to output: inout [UInt8]) {
+        var shift: UInt64 = 60
+        while true {
+            output.append(hexDigits[Int((word >> shift) & 0xF)])
+            if shift == 0 { break }
+            shift -= 4
+        }
+    }
+
+    static func appendDecimal(_ value: Int64, to output: inout [UInt8]) {
+        if value < 0 {
+            output.append(UInt8(ascii: "-"))
+        }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            while count > 0 {
+                count -= 1
+                output.append(buffer[count])
+            }
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00` (UTC, microseconds, truncated toward the past).
+    static func appendTimestamp(unixNano: Int64, to output: inout [UInt8]) {
+        let time = UTCTime(unixNano: unixNano)
+        appendPadded(time.year, width: 4, to: &output)
+        output.append(UInt8(ascii: "-"))
+        appendPadded(time.month, width: 2, to: &output)
+        output.append(UInt8(ascii: "-"))
+        appendPadded(time.day, width: 2, to: &output)
+        output.append(UInt8(ascii: " "))
+        appendPadded(time.hour, width: 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        appendPadded(time.minute, width: 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        appendPadded(time.second, width: 2, to: &output)
+        output.append(UInt8(ascii: "."))
+        appendPadded(time.nanosecond / 1000, width: 6, to: &output)
+        output.append(UInt8(ascii: "+"))
+        output.append(UInt8(ascii: "0"))
+        output.append(UInt8(ascii: "0"))
+    }
+
+    static func appendPadded(_ value: Int64, width: Int, to output: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}
+
+/// A Unix time in nanoseconds broken into UTC calendar fields (proleptic Gregorian).
+struct UTCTime: Equatable {
+    var year: Int64
+    var month: Int64
+    var day: Int64
+    var hour: Int64
+    var minute: Int64
+    var second: Int64
+    var nanosecond: Int64
+
+    /// Days since 1970-01-01 of a Unix time in nanoseconds (floored).
+    static func dayNumber(unixNano: Int64) -> Int64 {
+        let perDay: Int64 = 86_400_000_000_000
+        let (quotient, remainder) = unixNano.quotientAndRemainder(dividingBy: perDay)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+
+    init(unixNano: Int64) {
+        let days = Self.dayNumber(unixNano: unixNano)
+        let nanosOfDay = unixNano - days * 86_400_000_000_000
+        let secondsOfDay = nanosOfDay / 1_000_000_000
+        nanosecond = nanosOfDay % 1_000_000_000
+        hour = secondsOfDay / 3600
+        minute = secondsOfDay / 60 % 60
+        second = secondsOfDay % 60
+        (year, month, day) = Self.civil(fromDays: days)
+    }
+
+    /// Howard Hinnant's `civil_from_days`.
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// `YYYY-MM-DD` of a day number.
+    static func dateString(day: Int64) -> String {
+        let (year, month, dayOfMonth) = civil(fromDays: day)
+        var output: [UInt8] = []
+        SpanCopyEncoder.appendPadded(year, width: 4, to: &output)
+        output.append(UInt8(ascii: "-"))
+        SpanCopyEncoder.appendPadded(month, width: 2, to: &output)
+        output.append(UInt8(ascii: "-"))
+        SpanCopyEncoder.appendPadded(dayOfMonth, width: 2, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// RFC 3339 with nanoseconds: `2023-11-14T22:13:20.001500000Z`.
+    var rfc3339: String {
+        var output: [UInt8] = []
+        output.reserveCapacity(30)
+        SpanCopyEncoder.appendPadded(year, width: 4, to: &output)
+        output.append(UInt8(ascii: "-"))
+        SpanCopyEncoder.appendPadded(month, width: 2, to: &output)
+        output.append(UInt8(ascii: "-"))
+        SpanCopyEncoder.appendPadded(day, width: 2, to: &output)
+        output.append(UInt8(ascii: "T"))
+        SpanCopyEncoder.appendPadded(hour, width: 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        SpanCopyEncoder.appendPadded(minute, width: 2, to: &output)
+        output.append(UInt8(ascii: ":"))
+        SpanCopyEncoder.appendPadded(second, width: 2, to: &output)
+        output.append(UInt8(ascii: "."))
+        SpanCopyEncoder.appendPadded(nanosecond, width: 9, to: &output)
+        output.append(UInt8(ascii: "Z"))
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The foundation as a new user meets it: serve with the embedded PostgreSQL, restart and reuse
+# the cluster, SIGTERM leaves nothing behind, SIGKILL is recovered from, an external PostgreSQL
+# works, and every startup mistake ends quickly with one clear line.
+source "$(dirname "$0")/lib/common.bash"
+
+no_postgres() {  # no postgres process serves a data directory $E2E_TMP/$1…
+    ! pgrep -f "[p]ostgres -D $E2E_TMP/$1" >/dev/null
+}
+
+# 1. First start creates the cluster, migrates, serves.
+check "first start serves /readyz" start_correlator first
+check "/healthz answers" wait_http "$CORRELATOR_URL/healthz" 5
+check "/metrics is Prometheus text" sh -c "curl -s '$CORRELATOR_URL/metrics' | grep -q '^# TYPE'"
+check "PostgreSQL listens on a Unix socket only" sh -c "! grep -q 'listening on IPv' '$E2E_TMP/first/data/postgres.log'"
+check "SIGTERM stops the server" stop_correlator
+sleep 1
+check "SIGTERM stopped our PostgreSQL too" no_postgres first
+
+# 2. A second start reuses the cluster.
+check "second start serves again" start_correlator first
+check "second start reused the cluster" sh -c "[ \$(grep -c 'creating PostgreSQL cluster' '$E2E_TMP/first/correlator.log') = 1 ]"
+
+# 3. SIGKILL leaves PostgreSQL running; the next start adopts it, and SIGTERM then stops both.
+kill -KILL "$CORRELATOR_PID"; wait "$CORRELATOR_PID" 2>/dev/null
+check "start after SIGKILL serves" start_correlator first
+check "and stops cleanly" stop_correlator
+sleep 1
+check "no PostgreSQL of ours is left" no_postgres first
+
+# 4. A stale postmaster.pid (a crash of the whole machine) is handled.
+mkdir -p "$E2E_TMP/first/data/postgres"
+echo 999999 > "$E2E_TMP/first/data/postgres/postmaster.pid"
+check "start with a stale postmaster.pid serves" start_correlator first
+stop_correlator
+
+# 5. An external PostgreSQL 15 through --database-url.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+EXT="$E2E_TMP/external"; mkdir -p "$EXT"; EXT_PORT=$(free_port)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$EXT"
+as_pg "$PGBIN/initdb" -D "$EXT/db" -U admin --auth=trust -E UTF8 --locale=C >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$EXT/db" -l "$EXT/log" -w -o "-c listen_addresses=127.0.0.1 -p $EXT_PORT -k $EXT" start >/dev/null
+check "serve --database-url uses an external server" start_correlator ext --database-url "postgres://admin:unused@127.0.0.1:$EXT_PORT/postgres?sslmode=disable"
+check "and did not start an embedded cluster" sh -c "[ ! -d '$E2E_TMP/ext/data/postgres' ]"
+stop_correlator
+
+# 6. Startup mistakes: non-zero within 10 s, one clear line.
+fails_clearly() {  # fails_clearly "expected text" args...
+    local expected=$1; shift
+    local out; out=$(timeout 10 "$CORRELATOR_BIN" "$@" 2>&1 </dev/null); local rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q -- "$expected" <<<"$out" && ! grep -q "Fatal error\|Stack dump" <<<"$out" \
+        || { echo "    rc=$rc: $out" | head -3; return 1; }
+}
+check "unknown flag" fails_clearly "Unknown option '--frobnicate'" serve --frobnicate
+check "unreadable config file" fails_clearly "cannot read the file" serve --config "$E2E_TMP/missing.yaml" --data-dir "$E2E_TMP/bad1"
+check "unreachable database names the host, not the password" \
+    sh -c "out=\$(timeout 10 '$CORRELATOR_BIN' serve --listen 127.0.0.1:$(free_port) --database-url 'postgres://alice:hunter2@127.0.0.1:1/db?sslmode=disable' 2>&1); [ \$? -ne 0 ] && [ \$? -ne 124 ] && echo \"\$out\" | grep -q 'cannot reach PostgreSQL at postgres://alice@127.0.0.1:1/db' && ! echo \"\$out\" | grep -q hunter2"
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$E2E_TMP/foreign"; chown 12345:12345 "$E2E_TMP/foreign"
+    check "data directory owned by someone else" fails_clearly "owned by another user" serve --data-dir "$E2E_TMP/foreign" --listen 127.0.0.1:$(free_port)
+fi
+BUSY=$(free_port)
+python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$BUSY)); s.listen(); time.sleep(30)" &
+E2E_PIDS+=($!); sleep 0.5
+check "port in use" fails_clearly "already in use" serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$BUSY"
+check "a refused port did not leave PostgreSQL running" no_postgres busy
+
+as_pg "$PGBIN/pg_ctl" -D "$EXT/db" -m fast -w stop >/dev/null
+finish
