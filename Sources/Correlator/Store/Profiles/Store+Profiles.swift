@@ -22,7 +22,7 @@ extension Store {
         let prepared = try uploads.map(PreparedProfile.init)
         do {
             return try await writePrepared(prepared)
-        } catch where Self.isMissingPartition(error) {
+        } catch where Self.isMissingProfilePartition(error) {
             let days = Set(prepared.map(\.day)).sorted()
             for day in days {
                 try await client.query("SELECT ensure_partitions(\(day)::date, \(day)::date)", logger: logger)
@@ -89,7 +89,7 @@ extension Store {
         return true
     }
 
-    static func isMissingPartition(_ error: any Error) -> Bool {
+    private static func isMissingProfilePartition(_ error: any Error) -> Bool {
         var error: any Error = error
         if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError {
             error = inner
