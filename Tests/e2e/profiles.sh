@@ -25,7 +25,7 @@ import json, sys
 rows = json.load(open(sys.argv[1]))
 flats = [abs(r["flat"]) for r in rows]
 sys.exit(0 if rows and flats == sorted(flats, reverse=True) and all(isinstance(r["cum"], int) for r in rows) else 1)' "$E2E_TMP/top.json"
-check "profile diff runs" "$CORRELATOR_BIN" profile diff "$FIXTURES/heap.pb.gz" "$FIXTURES/allocs.pb.gz" --sample-index alloc_space
+check "profile diff runs" sh -c "\"$CORRELATOR_BIN\" profile diff \"$FIXTURES/heap.pb.gz\" \"$FIXTURES/allocs.pb.gz\" --sample-index alloc_space >/dev/null"
 
 echo "-- a Go program scraped by Correlator"
 if ! command -v go >/dev/null; then

@@ -12,7 +12,6 @@ import ProfileIndex
 /// - `POST /ingest?name=app.cpu{k=v}&from=&until=&format=pprof` — Pyroscope's push API (raw
 ///   body or `multipart/form-data` with a `profile` part);
 /// - `POST /v1development/profiles` — OTLP profiles (protobuf);
-/// - `GET /api/v1/profiles?service=&type=&limit=` — the most recent profiles;
 /// - `GET /api/v1/profiles/{id}/pprof` — the bytes as received, for `go tool pprof URL`;
 /// - `GET /api/v1/profiles/{id}/top?sample_type=&limit=` — stored flat/cum per function.
 struct ProfileController {
@@ -131,39 +130,6 @@ struct ProfileController {
                 body: .init(byteBuffer: bytes)
             )
         }
-    }
-
-    struct ListResponse: ResponseEncodable {
-        struct Entry: Encodable {
-            let profile_id: String
-            let service: String
-            let type: String
-            let start_unix_nano: Int64
-            let duration_ns: Int64
-            let labels: [String: String]
-            let totals: [Int64]
-        }
-        let profiles: [Entry]
-    }
-
-    func list(_ request: Request, context: CorrelatorRequestContext) async throws -> ListResponse {
-        let query = request.uri.queryParameters
-        var limit = 100
-        if let text = query["limit"] {
-            guard let number = Int(text), (0...10_000).contains(number) else {
-                throw HTTPError(.badRequest, message: "limit must be an integer from 0 to 10000, got '\(text)'")
-            }
-            limit = number
-        }
-        let profiles = try await Self.databaseCall {
-            try await store.recentProfiles(
-                tenant: context.tenant, service: query["service"].map(String.init), type: query["type"].map(String.init), limit: limit
-            )
-        }
-        return ListResponse(profiles: profiles.map {
-            .init(profile_id: $0.profileID, service: $0.service, type: $0.type, start_unix_nano: $0.startUnixNano,
-                  duration_ns: $0.durationNanos, labels: $0.labels, totals: $0.totals)
-        })
     }
 
     struct TopResponse: ResponseEncodable {

@@ -88,32 +88,3 @@ public struct UnknownSampleTypeError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// One stored profile's metadata.
-public struct StoredProfileInfo: Sendable, Codable {
-    public var profileID: String
-    public var service: String
-    public var type: String
-    public var startUnixNano: Int64
-    public var durationNanos: Int64
-    public var labels: [String: String]
-    public var totals: [Int64]
-}
-
-extension Store {
-    /// The most recent profiles (by start), optionally of one service and type.
-    public func recentProfiles(tenant: String, service: String?, type: String?, limit: Int) async throws -> [StoredProfileInfo] {
-        let rows = try await client.query("""
-            SELECT profile_id, service, type, start_unix_nano, duration_ns, labels::text, totals FROM profiles
-            WHERE tenant = \(tenant) AND (\(service)::text IS NULL OR service = \(service))
-              AND (\(type)::text IS NULL OR type = \(type))
-            ORDER BY start_ts DESC, profile_id
-            LIMIT \(max(0, limit))
-            """, logger: logger)
-        var profiles: [StoredProfileInfo] = []
-        for try await (id, service, type, start, duration, labels, totals) in rows.decode((String, String, String, Int64, Int64, String, [Int64]).self) {
-            let decoded = (try? JSONDecoder().decode([String: String].self, from: Data(labels.utf8))) ?? [:]
-            profiles.append(.init(profileID: id, service: service, type: type, startUnixNano: start, durationNanos: duration, labels: decoded, totals: totals))
-        }
-        return profiles
-    }
-}

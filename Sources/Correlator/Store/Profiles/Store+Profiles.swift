@@ -22,7 +22,7 @@ extension Store {
         let prepared = try uploads.map(PreparedProfile.init)
         do {
             return try await writePrepared(prepared)
-        } catch where Self.isMissingPartition(error, table: nil) {
+        } catch where Self.isMissingProfilePartition(error) {
             let days = Set(prepared.map(\.day)).sorted()
             for day in days {
                 try await client.query("SELECT ensure_partitions(\(day)::date, \(day)::date)", logger: logger)
@@ -89,6 +89,15 @@ extension Store {
         return true
     }
 
+    private static func isMissingProfilePartition(_ error: any Error) -> Bool {
+        var error: any Error = error
+        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError {
+            error = inner
+        }
+        guard let psql = error as? PSQLError else { return false }
+        return psql.serverInfo?[.sqlState] == "23514"
+            && (psql.serverInfo?[.message] ?? "").contains("no partition")
+    }
 }
 
 /// A profile's rows, computed before the transaction starts.
