@@ -127,7 +127,8 @@ struct TraceLinkQuery: PostgresPreparedStatement {
                      WHERE pf.tenant = $1 AND pf.profile_id = k.profile_id AND pf.start_ts = k.start_ts
                        AND pf.sample_type = pr.default_sample_type
                      ORDER BY pf.flat DESC, pf.cum DESC LIMIT $4) t
-               JOIN functions f ON f.function_id = t.function_id), '[]')
+               JOIN functions f ON f.function_id = t.function_id), '[]'),
+           k.top IS NOT NULL
     FROM kept k JOIN profiles pr ON pr.tenant = $1 AND pr.profile_id = k.profile_id AND pr.start_ts = k.start_ts
     ORDER BY k.trace_id, k.rank, coalesce(k.totals[pr.default_sample_type + 1], 0) DESC, k.overlap DESC NULLS LAST,
              pr.start_ts DESC, k.span_id, k.profile_id
