@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import Rules
 import ServiceLifecycle
@@ -92,7 +93,7 @@ public struct RuleScheduler: Service {
         } catch {
             await status.setLeading(false)
             // Release even when cancelled: the connection goes back to the pool.
-            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            _ = await Self.answers(connection, "SELECT pg_advisory_unlock(\(Self.lockKey))", timeout: .seconds(2), logger: logger)
             throw error
         }
     }
@@ -103,7 +104,7 @@ public struct RuleScheduler: Service {
         while true {
             try Task.checkCancellation()
             // The lock lives as long as this session: make sure it still does.
-            _ = try await connection.query("SELECT 1", logger: logger).collect()
+            try await Self.checkSession(connection, timeout: .seconds(5), logger: logger)
             let groups = await rules.groups
             let now = clock.now
             next = next.filter { key, _ in groups.contains { $0.key == key } }
@@ -129,6 +130,65 @@ public struct RuleScheduler: Service {
 }
 
 /// Reloads the rules on SIGHUP, as Prometheus does.
+extension RuleScheduler {
+    /// `SELECT 1` on the session holding the lock, with a deadline; throws when it does not answer.
+    static func checkSession(_ connection: PostgresConnection, timeout: Duration, logger: Logger) async throws {
+        let answered = await answers(connection, "SELECT 1", timeout: timeout, logger: logger)
+        try Task.checkCancellation()
+        guard answered else { throw RuleSchedulerSessionLost(timeout: timeout) }
+    }
+
+    /// Runs `query` on the lock's session and reports whether it answered within `timeout`.
+    ///
+    /// A query on a connection whose backend PostgreSQL terminated (`pg_terminate_backend`, a
+    /// failover) can wait forever in PostgresNIO 1.33, ignoring cancellation and `close()`; that
+    /// would keep a dead leader "leading" and its task unstoppable. So the query runs in its own
+    /// task that is abandoned (not awaited) when the deadline passes, and the connection is
+    /// closed so the pool replaces it. At most a couple of such tasks per lost session.
+    static func answers(_ connection: PostgresConnection, _ query: PostgresQuery, timeout: Duration, logger: Logger) async -> Bool {
+        // The first answer wins: the query's, the deadline's or cancellation's.
+        let outcome = NIOLockedValueBox<(waiter: CheckedContinuation<Bool, Never>?, answer: Bool?)>((nil, nil))
+        @Sendable func finish(_ answered: Bool) {
+            outcome.withLockedValue { state in
+                guard state.answer == nil else { return }
+                state.answer = answered
+                state.waiter?.resume(returning: answered)
+                state.waiter = nil
+            }
+        }
+        let running = Task {
+            finish((try? await connection.query(query, logger: logger).collect()) != nil)
+        }
+        let deadline = Task {
+            try? await Task.sleep(for: timeout)
+            finish(false)
+        }
+        // Cancellation does not cut the wait short: on a live session the query answers at once
+        // (the unlock on a graceful stop must reach the server before the connection goes back).
+        let answered = await withCheckedContinuation { continuation in
+            outcome.withLockedValue { state in
+                if let answer = state.answer {
+                    continuation.resume(returning: answer)
+                } else {
+                    state.waiter = continuation
+                }
+            }
+        }
+        deadline.cancel()
+        if !answered {
+            running.cancel()
+            _ = Task { try? await connection.close() }
+        }
+        return answered
+    }
+}
+
+/// The lock session did not answer in time; the scheduler gives up leading and reconnects.
+struct RuleSchedulerSessionLost: Error, CustomStringConvertible {
+    var timeout: Duration
+    var description: String { "the session holding the scheduler lock did not answer within \(timeout)" }
+}
+
 public struct RuleReloadSignalService: Service {
     let rules: RuleManager
 

@@ -136,7 +136,7 @@ struct RuleEngineTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func anotherReplicaTakesOverWhenTheLeaderStops() async throws {
+    @Test(.timeLimit(.minutes(10))) func anotherReplicaTakesOverWhenTheLeaderStops() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let now = recentSecond()
             try await Self.insertLeak(ProfileRows(client: client), end: now)
@@ -174,7 +174,7 @@ struct RuleEngineTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func leaderDyingWithItsConnectionIsReplaced() async throws {
+    @Test(.timeLimit(.minutes(10))) func leaderDyingWithItsConnectionIsReplaced() async throws {
         try await TestDatabase.withFreshDatabase { client, configuration in
             let rules = RuleManager(groups: try RuleFile.load(Self.leakRules), logger: Self.logger)
             // Replica A has its own pool; killing its backend is what a crashed host looks like to PostgreSQL.

@@ -65,8 +65,8 @@ import Testing
     }
 
     @Test func timestampsAreUTCMicroseconds() {
-        #expect(TimestampText.utc(nanos: 1_795_442_835_872_833_725) == "2026-11-23 14:07:15.872833+00")
-        #expect(TimestampText.utc(nanos: 0) == "1970-01-01 00:00:00.000000+00")
-        #expect(TimestampText.utc(nanos: -1_000) == "1969-12-31 23:59:59.999999+00")
+        #expect(UTCTime(unixNano: 1_795_442_835_872_833_725).postgresText == "2026-11-23 14:07:15.872833+00")
+        #expect(UTCTime(unixNano: 0).postgresText == "1970-01-01 00:00:00.000000+00")
+        #expect(UTCTime(unixNano: -1_000).postgresText == "1969-12-31 23:59:59.999999+00")
     }
 }

@@ -52,18 +52,8 @@ extension Store {
             return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
         }
         let rows = ExemplarColumns(unique)
-        let days = Set(unique.map { PartitionDays.day(ofMilliseconds: $0.timestamp) })
-        var stored = 0
-        do {
-            try await PartitionDays.shared.ensure(days, client: client, logger: logger)
-            stored = try await insert(rows: rows, tenant: tenant)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23514" {
-            // "no partition of relation found for row": a partition was dropped (retention) or
-            // this process's cache belongs to another database. Forget, create, retry once.
-            await PartitionDays.shared.forget(client: client)
-            try await PartitionDays.shared.ensure(days, client: client, logger: logger)
-            stored = try await insert(rows: rows, tenant: tenant)
-        }
+        let days = Set(unique.map { UTCTime.dayNumber(unixMilli: $0.timestamp) })
+        let stored = try await withPartitions(forDays: days) { try await insert(rows: rows, tenant: tenant) }
         Counter(label: ExemplarMetricNames.stored).increment(by: stored)
         return ExemplarWriteResult(received: exemplars.count, stored: stored, overLabelLimit: overLimit)
     }

@@ -20,15 +20,7 @@ extension Store {
     /// yesterday to two days ahead, so only old or future profiles pay for this).
     public func writeProfiles(_ uploads: [ProfileUpload]) async throws -> [Bool] {
         let prepared = try uploads.map(PreparedProfile.init)
-        do {
-            return try await writePrepared(prepared)
-        } catch where Self.isMissingProfilePartition(error) {
-            let days = Set(prepared.map(\.day)).sorted()
-            for day in days {
-                try await client.query("SELECT ensure_partitions(\(day)::date, \(day)::date)", logger: logger)
-            }
-            return try await writePrepared(prepared)
-        }
+        return try await withPartitions(forDays: Set(prepared.map(\.day))) { try await writePrepared(prepared) }
     }
 
     private func writePrepared(_ prepared: [PreparedProfile]) async throws -> [Bool] {
@@ -88,16 +80,6 @@ extension Store {
         }
         return true
     }
-
-    private static func isMissingProfilePartition(_ error: any Error) -> Bool {
-        var error: any Error = error
-        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError {
-            error = inner
-        }
-        guard let psql = error as? PSQLError else { return false }
-        return psql.serverInfo?[.sqlState] == "23514"
-            && (psql.serverInfo?[.message] ?? "").contains("no partition")
-    }
 }
 
 /// A profile's rows, computed before the transaction starts.
@@ -105,7 +87,7 @@ struct PreparedProfile: Sendable {
     let upload: ProfileUpload
     let summary: ProfileSummary
     let startText: String
-    let day: String
+    let day: Int64
     let sampleTypesJSON: String
     let labelsJSON: String
     var functionIDs: [Int64] = []
@@ -119,8 +101,8 @@ struct PreparedProfile: Sendable {
         self.upload = upload
         let summary = upload.profile.summary()
         self.summary = summary
-        startText = TimestampText.utc(nanos: upload.startNanos)
-        day = String(startText.prefix(10))
+        startText = UTCTime(unixNano: upload.startNanos).postgresText
+        day = UTCTime.dayNumber(unixNano: upload.startNanos)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         sampleTypesJSON = String(decoding: try encoder.encode(summary.sampleTypes), as: UTF8.self)

@@ -34,17 +34,9 @@ extension Store {
         var batch = batch
         let repeated = batch.removeDuplicateSpans()
         guard !batch.isEmpty else { return SpanWriteResult(inserted: 0, duplicates: repeated) }
-        try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
+        let days = Set(batch.startUnixNanos.map(UTCTime.dayNumber(unixNano:)))
         let inserted = try await measure("write_spans") {
-            do {
-                return try await copySpansIdempotently(batch, tenant: tenant)
-            } catch where Self.isMissingPartition(error, table: "spans") {
-                // "no partition of relation spans found for row": a partition this process thought
-                // it had was dropped (retention) or belongs to another database. Ensure again, once.
-                await PartitionDayCache.shared.forget(client)
-                try await ensurePartitions(forUnixNanos: batch.startUnixNanos)
-                return try await copySpansIdempotently(batch, tenant: tenant)
-            }
+            try await withPartitions(forDays: days) { try await copySpansIdempotently(batch, tenant: tenant) }
         }
         return SpanWriteResult(inserted: inserted, duplicates: repeated + batch.count - inserted)
     }
@@ -55,26 +47,6 @@ extension Store {
         } catch where Self.sqlState(of: error) == "23505" {
             return try await copySpans(batch, tenant: tenant, staged: true)
         }
-    }
-
-    /// Whether the error is PostgreSQL's "no partition of relation … found for row" (SQLSTATE
-    /// 23514), possibly wrapped in a transaction error; with `table`, only for that table.
-    static func isMissingPartition(_ error: any Error, table: String?) -> Bool {
-        guard sqlState(of: error) == "23514" else { return false }
-        guard let table else { return (psqlError(error)?.serverInfo?[.message] ?? "").contains("no partition") }
-        return psqlError(error)?.serverInfo?[.tableName] == table
-    }
-
-    /// The SQLSTATE of a server error, unwrapping a transaction error.
-    static func sqlState(of error: any Error) -> String? {
-        psqlError(error)?.serverInfo?[.sqlState]
-    }
-
-    private static func psqlError(_ error: any Error) -> PSQLError? {
-        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError {
-            return inner as? PSQLError
-        }
-        return error as? PSQLError
     }
 
     /// Bytes of COPY text sent per message to the server.
@@ -120,45 +92,5 @@ extension Store {
             for try await count in rows.decode(Int.self) { inserted = count }
             return inserted
         }
-    }
-
-    /// Creates the daily partitions for the days of these times that this process has not yet
-    /// ensured for this database.
-    func ensurePartitions(forUnixNanos times: [Int64]) async throws {
-        guard let first = times.first else { return }
-        var days: Set<Int64> = [UTCTime.dayNumber(unixNano: first)]
-        let firstDay = UTCTime.dayNumber(unixNano: first)
-        for time in times {
-            let day = UTCTime.dayNumber(unixNano: time)
-            if day != firstDay { days.insert(day) }
-        }
-        let missing = await PartitionDayCache.shared.missing(days, for: client)
-        guard !missing.isEmpty else { return }
-        let dates = missing.sorted().map(UTCTime.dateString(day:))
-        let rows = try await client.query(
-            "SELECT ensure_partitions(day, day) FROM unnest(\(dates)::date[]) AS day", logger: logger
-        )
-        for try await _ in rows {}
-        await PartitionDayCache.shared.insert(missing, for: client)
-    }
-}
-
-/// The days whose partitions this process has ensured, per database client, so that a
-/// writer calls `ensure_partitions` only for days it has not seen.
-actor PartitionDayCache {
-    static let shared = PartitionDayCache()
-
-    private var days: [ObjectIdentifier: Set<Int64>] = [:]
-
-    func missing(_ wanted: Set<Int64>, for client: PostgresClient) -> Set<Int64> {
-        wanted.subtracting(days[ObjectIdentifier(client), default: []])
-    }
-
-    func insert(_ ensured: Set<Int64>, for client: PostgresClient) {
-        days[ObjectIdentifier(client), default: []].formUnion(ensured)
-    }
-
-    func forget(_ client: PostgresClient) {
-        days[ObjectIdentifier(client)] = nil
     }
 }
