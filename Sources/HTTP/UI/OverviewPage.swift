@@ -20,6 +20,8 @@ struct OverviewPage {
         var hasLink: Bool
         var linkKind: String
         var topFunction: String
+        /// True when the top function is the span's own samples', false when it is the whole profile's.
+        var topIsSpans: Bool
         var profileURL: String
     }
 
@@ -71,6 +73,7 @@ struct OverviewPage {
                 hasLink: best != nil,
                 linkKind: best?.kind.rawValue ?? "",
                 topFunction: best?.top.first?.function ?? "(no samples)",
+                topIsSpans: best?.topIsSpans ?? false,
                 profileURL: best.map { JumpURLs.urls(for: $0, templates: templates)["profile"] ?? "" } ?? ""
             )
         }

@@ -58,7 +58,7 @@ enum UITemplates {
     <td class="num">{{value}}</td><td>{{service}}</td><td>{{route}}</td><td class="time">{{time}}</td>
     <td><a class="trace-link" href="{{traceURL}}"><code>{{traceID}}</code></a></td>
     <td>{{#hasLink}}<span class="kind kind-{{linkKind}}">{{linkKind}}</span>{{/hasLink}}{{^hasLink}}<span class="muted">none</span>{{/hasLink}}</td>
-    <td>{{#hasLink}}<a class="profile-link" href="{{profileURL}}"><code>{{topFunction}}</code></a>{{/hasLink}}</td>
+    <td>{{#hasLink}}<a class="profile-link" href="{{profileURL}}"><code>{{topFunction}}</code></a>{{^topIsSpans}} <small class="muted" title="no samples are labelled with the span: the top function of the whole profile">whole profile</small>{{/topIsSpans}}{{/hasLink}}</td>
     </tr>
     {{/slow}}
     </tbody>

@@ -78,6 +78,10 @@ struct UIPageTests {
             #expect(firstRow.contains(#"href="/ui/traces/81a776436b600b8d4bd15b7e36ded147""#), "\(firstRow)")
             #expect(firstRow.contains(#"<span class="kind kind-span_samples">span_samples</span>"#), "\(firstRow)")
             #expect(firstRow.contains(#"href="/ui/profiles/cpu-fixture?span_id=ad0338ddcc3e722a"><code>crypto/sha256.block</code>"#), "\(firstRow)")
+            #expect(!firstRow.contains("whole profile"))
+            // A fast request without labelled samples links by time window to the whole profile's top.
+            let windowRow = try #require(body.split(separator: "<tr>").first { $0.contains("kind-time_window") })
+            #expect(windowRow.contains("whole profile"), "\(windowRow)")
             // Ingest health: one row per signal of the service, with the newest time.
             for signal in ["exemplars", "profiles", "traces"] {
                 #expect(html.contains("<tr><td>checkout-api</td><td>\(signal)</td>"), "no health row for \(signal)")
