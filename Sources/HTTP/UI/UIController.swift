@@ -56,11 +56,10 @@ struct UIController {
         let parameters = QueryParameters(request)
         var requested = try parameters.range(defaultSpan: Self.defaultWindow)
         if let window = parameters.string("window") {
-            guard let duration = Duration(prometheus: window), duration > .zero else {
-                throw HTTPError(.badRequest, message: "window: expected a duration such as 1h or 30m, got '\(window)'")
+            guard let nanos = Self.nanoseconds(window), case let (from, false) = requested.to.subtractingReportingOverflow(nanos) else {
+                throw HTTPError(.badRequest, message: "window: expected a duration from 1ms to 3650d such as 1h or 30m, got '\(window.prefix(80))'")
             }
-            let (seconds, attoseconds) = duration.components
-            requested.from = requested.to - (seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            requested.from = from
         }
         let range = requested
         let tenant = context.tenant
@@ -182,11 +181,10 @@ struct UIController {
     private func baselineSummary(
         _ baseline: String, of profile: StoredProfile, sampleType: String, tenant: String
     ) async throws -> (ProfileSummary?, String) {
-        if let duration = Duration(prometheus: baseline), duration > .zero {
-            let (seconds, attoseconds) = duration.components
+        if let nanos = Self.nanoseconds(baseline) {
             // Up to this profile's start, exclusive (stored times have microseconds).
             let end = profile.startNanos / 1000 * 1000
-            let range = TimeRange(from: end - (seconds * 1_000_000_000 + attoseconds / 1_000_000_000), to: end)
+            let range = TimeRange(from: end - nanos, to: end)
             let summary = try await withDatabaseErrors {
                 try await catalog.windowSummary(tenant: tenant, service: profile.service, type: profile.type, range: range, sampleType: sampleType)
             }
@@ -211,6 +209,13 @@ struct UIController {
             }
         }
         return (ProfileSummary.merging(summaries), "profile\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", "))")
+    }
+
+    /// A Prometheus duration (`1h`, `30m`) in nanoseconds, positive and at most ten years.
+    static func nanoseconds(_ text: String) -> Int64? {
+        guard let duration = Duration(prometheus: text), duration > .zero, duration <= .seconds(3650 * 86400) else { return nil }
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     // MARK: - Alerts and rules

@@ -94,8 +94,11 @@ struct UIPageTests {
             let (_, _, empty) = try await getPage(http, "/ui/?from=1000000000&to=1000003600")
             #expect(empty.contains("No exemplar with a trace id in this window."))
             #expect(empty.contains("Nothing was ingested in this window."))
-            let (badWindow, _, _) = try await getPage(http, "/ui/?window=soon")
-            #expect(badWindow == .badRequest)
+            for query in ["window=soon", "window=100000y", "to=99999999999", "from=-9000000000&window=3000d"] {
+                let (status, _, page) = try await getPage(http, "/ui/?\(query)")
+                #expect(status == .badRequest, "\(query)")
+                #expect(page.contains(#"id="error-message""#), "\(query)")
+            }
         }
     }
 
