@@ -114,6 +114,45 @@ public struct ProfileCatalog: Sendable {
         return nil
     }
 
+    /// One profile's metadata and its stored pprof bytes (nil when not kept), in one round trip:
+    /// what the profile page decodes for its flame graph and top table.
+    public func profileWithRaw(tenant: String, id: String) async throws -> (StoredProfile, ByteBuffer?)? {
+        let query: PostgresQuery = """
+            SELECT profile_id, service, type, sample_types::text, default_sample_type::int, start_unix_nano, duration_ns,
+                   labels::text, totals, sample_count::int, raw
+            FROM profiles WHERE tenant = \(tenant) AND profile_id = \(id)
+            ORDER BY start_ts DESC LIMIT 1
+            """
+        let rows = try await client.query(query, logger: logger)
+        for try await (id, service, type, types, defaultIndex, start, duration, labels, totals, count, raw) in rows.decode(
+            (String, String, String, String, Int, Int64, Int64, String, [Int64], Int, ByteBuffer?).self
+        ) {
+            let profile = StoredProfile(
+                profileID: id, service: service, type: type, sampleTypes: Self.decodeSampleTypes(types),
+                defaultSampleType: defaultIndex, startNanos: start, durationNanos: duration, labelsJSON: labels,
+                totals: totals, sampleCount: count
+            )
+            return (profile, raw)
+        }
+        return nil
+    }
+
+    /// The stored pprof bytes of several profiles, by id (unknown ids and profiles without kept
+    /// bytes absent): a diff's baseline named by profile ids, in one round trip.
+    public func raws(tenant: String, ids: [String]) async throws -> [String: ByteBuffer] {
+        guard !ids.isEmpty else { return [:] }
+        let query: PostgresQuery = """
+            SELECT DISTINCT ON (profile_id) profile_id, raw FROM profiles
+            WHERE tenant = \(tenant) AND profile_id = ANY (\(ids)) AND raw IS NOT NULL
+            ORDER BY profile_id, start_ts DESC
+            """
+        var result: [String: ByteBuffer] = [:]
+        for try await (id, raw) in try await client.query(query, logger: logger).decode((String, ByteBuffer).self) {
+            result[id] = raw
+        }
+        return result
+    }
+
     /// The merged per-function numbers of a window's profiles in one sample type (by name; nil
     /// for the newest profile's default), as a one-sample-type summary for ``ProfileDiff``.
     /// Nil when the window has no profile or the sample type is unknown.

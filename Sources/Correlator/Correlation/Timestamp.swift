@@ -26,7 +26,8 @@ public enum Timestamp {
     /// Unix seconds (`1795442835.87`). Nil when neither.
     public static func parse(_ text: some StringProtocol) -> Int64? {
         let text = String(text)
-        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e11 {
+        // Within ±9e9 seconds (years 1685…2255), so the nanoseconds fit an Int64.
+        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 9e9 {
             let whole = seconds.rounded(.down)
             return Int64(whole) * 1_000_000_000 + Int64(((seconds - whole) * 1e9).rounded())
         }
@@ -43,7 +44,7 @@ public enum Timestamp {
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        guard let date = formatter.date(from: base) else { return nil }
+        guard let date = formatter.date(from: base), abs(date.timeIntervalSince1970) < 9e9 else { return nil }
         return Int64(date.timeIntervalSince1970.rounded()) * 1_000_000_000 + fractionNanos
     }
 

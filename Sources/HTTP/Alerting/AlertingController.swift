@@ -15,7 +15,7 @@ struct AlertingController {
             try await rulesResponse()
         }
         router.get("/api/v1/alerts") { _, _ -> Response in
-            let alerts = try await withDatabase { try await repository.activeAlerts() }
+            let alerts = try await activeAlerts()
             return try Self.json(APIResponse(data: AlertsData(alerts: alerts.map(APIAlert.init))))
         }
         router.post("/-/reload") { _, _ -> Response in
@@ -28,6 +28,13 @@ struct AlertingController {
     }
 
     private func rulesResponse() async throws -> Response {
+        let (result, warnings) = try await ruleGroups()
+        return try Self.json(APIResponse(data: RulesData(groups: result), warnings: warnings))
+    }
+
+    /// Every loaded group with its rules' persisted state, last evaluation and alerts (one query),
+    /// and a warning when the last reload failed: `/api/v1/rules` and the rules page.
+    func ruleGroups() async throws -> (groups: [APIGroup], warnings: [String]?) {
         let groups = await rules.groups
         let lastReload = await rules.lastReload
         let persisted = try await withDatabase { try await repository.load() }
@@ -64,7 +71,12 @@ struct AlertingController {
             )
         }
         let warnings = lastReload.error.map { ["rule reload failed at \(lastReload.at.formatted(.iso8601)), the previous rules are still in force: \($0)"] }
-        return try Self.json(APIResponse(data: RulesData(groups: result), warnings: warnings))
+        return (result, warnings)
+    }
+
+    /// Pending and firing alerts, oldest first: `/api/v1/alerts` and the alerts page.
+    func activeAlerts() async throws -> [StoredAlert] {
+        try await withDatabase { try await repository.activeAlerts() }
     }
 
     private func withDatabase<T>(_ body: () async throws -> T) async throws -> T {

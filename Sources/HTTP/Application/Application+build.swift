@@ -85,9 +85,18 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
 
 
     // Rules and alerting: /api/v1/rules, /api/v1/alerts, /-/reload.
-    AlertingController(
+    let alerting = AlertingController(
         rules: ruleManager ?? RuleManager(groups: [], logger: Logger(label: "correlator.rules")),
         repository: RuleStateRepository(client: store.client, tenant: configuration.alerting.tenant, logger: Logger(label: "correlator.rules"))
+    )
+    alerting.addRoutes(to: router)
+
+    // Web pages: overview, trace waterfall, flame graph, alerts and rules under /ui/.
+    let uiLogger = Logger(label: "correlator.ui")
+    UIController(
+        store: store, resolver: TraceLinkResolver(client: store.client, logger: uiLogger),
+        catalog: ProfileCatalog(client: store.client, logger: uiLogger), health: IngestHealthQuery(client: store.client, logger: uiLogger),
+        alerting: alerting, templates: configuration.jumpLinks, logger: uiLogger
     ).addRoutes(to: router)
 
 

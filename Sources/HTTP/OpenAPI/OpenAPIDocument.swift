@@ -20,6 +20,8 @@ enum OpenAPIDocument {
       - name: query
       - name: correlation
       - name: operational
+      - name: ui
+        description: Server-rendered web pages (HTML); errors are HTML pages too.
     paths:
       /healthz:
         get:
@@ -508,6 +510,81 @@ enum OpenAPIDocument {
                   schema: {type: object}
             "503": {$ref: "#/components/responses/Unavailable"}
             default: {$ref: "#/components/responses/Error"}
+      /ui:
+        get:
+          tags: [ui]
+          summary: "Overview page: services seen, slowest requests with their strongest link, firing alerts, ingest health."
+          operationId: uiOverview
+          parameters:
+            - {name: window, in: query, description: "a duration (1h, 30m) ending at `to`; overrides `from`", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/search:
+        get:
+          tags: [ui]
+          summary: Redirects a trace id to its trace page, anything else to the profile page of that id.
+          operationId: uiSearch
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
+          responses:
+            "303":
+              description: redirect
+              headers:
+                Location:
+                  schema: {type: string}
+      /ui/traces/{id}:
+        get:
+          tags: [ui]
+          summary: Trace page, a span waterfall with each span's linked profiles, strongest first.
+          operationId: uiTrace
+          parameters:
+            - {name: id, in: path, required: true, description: trace id, 32 hex digits, schema: {type: string}}
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/profiles/{id}:
+        get:
+          tags: [ui]
+          summary: Profile page, flame graph and top functions, optionally of one span's samples and against a baseline.
+          operationId: uiProfile
+          parameters:
+            - $ref: "#/components/parameters/ProfileIDPath"
+            - {name: sample_type, in: query, description: sample type name or index, schema: {type: string}}
+            - {name: span_id, in: query, description: only the samples labelled with this span (16 hex digits), schema: {type: string}}
+            - {name: baseline, in: query, description: "a duration (1h: this service's profiles of that window before this one) or profile ids separated by commas", schema: {type: string}}
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/alerts:
+        get:
+          tags: [ui]
+          summary: Alerts page, pending and firing alerts with values and evidence.
+          operationId: uiAlerts
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/rules:
+        get:
+          tags: [ui]
+          summary: Rules page, state, health, last evaluation and error of every rule.
+          operationId: uiRules
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/static/{file}:
+        get:
+          tags: [ui]
+          summary: The pages' stylesheet (ui.css) and script (ui.js).
+          operationId: uiStatic
+          parameters:
+            - {name: file, in: path, required: true, schema: {type: string, enum: [ui.css, ui.js]}}
+          responses:
+            "200":
+              description: the file
+              content:
+                text/css:
+                  schema: {type: string}
+                text/javascript:
+                  schema: {type: string}
+            "404": {$ref: "#/components/responses/NotFound"}
     components:
       parameters:
         TraceIDPath:
@@ -542,6 +619,11 @@ enum OpenAPIDocument {
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Error"}
+        Page:
+          description: an HTML page; errors (400 bad id or parameter, 404 unknown id, 503 database unavailable) are HTML pages saying what was wrong, with the search box
+          content:
+            text/html:
+              schema: {type: string}
         NotFound:
           description: not found
           content:
