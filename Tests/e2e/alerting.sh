@@ -93,6 +93,10 @@ alerting:
 web:
   external_url: http://correlator.example
 YAML
+# The rules are loaded only after every profile is in (POST /-/reload), so the first
+# notification already carries the whole series and the trace-labelled CPU profile.
+cp "$E2E_TMP/rules.yml" "$E2E_TMP/leak-rules.yml"
+echo "groups: []" >"$E2E_TMP/rules.yml"
 start_correlator alerting --config "$E2E_TMP/correlator.yml" || { finish; exit; }
 
 echo "-- ingest: 6 goroutine profiles each of a leaking service and of its stable twin"
@@ -111,6 +115,8 @@ done
 [ "$(ingest leaky cpu "$((now - 30))" "$FIXTURES/leaky/cpu.pb.gz")" = 200 ] && ingested=$((ingested + 1))
 check "profiles ingested (13 of 13)" [ "$ingested" -eq 13 ]
 [ "$ingested" -eq 13 ] || echo "     last ingest answer: $(head -c 300 "$E2E_TMP/ingest.out")"
+cp "$E2E_TMP/leak-rules.yml" "$E2E_TMP/rules.yml"
+check "POST /-/reload loads the leak rule" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$CORRELATOR_URL/-/reload")" = 200 ]
 
 echo "-- the alert reaches Alertmanager"
 am_alerts() { curl -s "$AM_URL/api/v2/alerts"; }

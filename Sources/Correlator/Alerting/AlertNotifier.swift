@@ -48,11 +48,20 @@ public struct AlertNotifier: Sendable {
     /// Delay before the first retry; doubled after each.
     public var initialBackoff: Duration = .milliseconds(250)
     public var timeout: Duration = .seconds(10)
+
+    /// The process-wide client for deliveries (never shut down, like `HTTPClient.shared`). Unlike
+    /// `.shared` it does not retry a refused connection until the request's deadline: a receiver
+    /// that is down fails the attempt at once and the backoff above decides what happens next.
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
     public var externalURL: String
     let httpClient: HTTPClient
     let logger: Logger
 
-    public init(alertmanagers: [String], webhooks: [String], externalURL: String, httpClient: HTTPClient = .shared, logger: Logger) {
+    public init(alertmanagers: [String], webhooks: [String], externalURL: String, httpClient: HTTPClient = AlertNotifier.sharedClient, logger: Logger) {
         self.alertmanagers = alertmanagers
         self.webhooks = webhooks
         self.externalURL = externalURL

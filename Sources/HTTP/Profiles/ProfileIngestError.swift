@@ -13,11 +13,8 @@ struct ProfileIngestError: Error, HTTPResponseError, CustomStringConvertible {
 
     var description: String { message }
 
+    /// `{"error":{"message":"…"}}`, like every other route.
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/plain; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: message + "\n"))
-        )
+        try HTTPError(status, message: message).response(from: request, context: context)
     }
 }

@@ -122,9 +122,9 @@ struct TraceController<Repository: SpanRepository> {
         )
     }
 
-    /// `{"error":"message"}`.
+    /// `{"error":{"message":"…"}}`, the shape of Hummingbird's `HTTPError` used by every route.
     static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: ["error": message])) ?? Data("{}".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": ["message": message]])) ?? Data("{}".utf8)
         return Response(
             status: status,
             headers: [.contentType: "application/json"],

@@ -111,7 +111,7 @@ struct TraceRouteTests {
             try await http.execute(uri: "/api/v1/traces/\(traceID)", method: .get, headers: [Self.tenantHeader: "someone-else"]) { response in
                 #expect(response.status == .notFound)
                 let document = try Self.document(response)
-                #expect(document["error"] as? String == "trace \(traceID) not found")
+                #expect((document["error"] as? [String: String])?["message"] == "trace \(traceID) not found")
             }
             // Ingest was counted.
             try await http.execute(uri: "/metrics", method: .get) { response in
@@ -264,7 +264,7 @@ struct TraceRouteTests {
             try await http.execute(uri: "/api/v1/traces/\(id)", method: .get) { response in
                 #expect(response.status == .badRequest)
                 let document = try Self.document(response)
-                #expect((document["error"] as? String)?.contains("32 hex digits") == true)
+                #expect((document["error"] as? [String: String])?["message"]?.contains("32 hex digits") == true)
             }
         }
     }

@@ -32,7 +32,8 @@ for n, row in enumerate(open(os.path.join(fixtures, "metrics.om.txt"))):
         f"decode({q(m.group(3))}, 'hex'), decode({q(m.group(4))}, 'hex')) ON CONFLICT DO NOTHING;")
 
 raw = open(os.path.join(fixtures, "cpu.pb.gz"), "rb").read()
-start = first - 10**9
+# The profile's own time_nanos and duration (go tool pprof -raw cpu.pb.gz: Time, Duration 3.22).
+start = 1795442835872945453
 out.append(
     "INSERT INTO profiles (tenant, profile_id, service, type, sample_types, default_sample_type, start_ts, start_unix_nano, duration_ns, labels, totals, sample_count, raw) VALUES "
     f"({q(tenant)}, 'cpu-fixture', 'checkout-api', 'cpu', '[{{\"type\":\"samples\",\"unit\":\"count\"}},{{\"type\":\"cpu\",\"unit\":\"nanoseconds\"}}]', 1, "
