@@ -16,6 +16,11 @@ public enum TestDatabase {
         _ body: @Sendable (PostgresClient, PostgresClient.Configuration) async throws -> Result
     ) async throws -> Result {
         let admin = try await TestCluster.shared.adminConfiguration()
+        // Each test and the application it builds open pools of up to 20 connections; with every
+        // test of the package running at once that passes PostgreSQL's max_connections (100) and
+        // PostgresClient waits for a connection forever. A few databases at a time is plenty.
+        await TestCluster.shared.acquireSlot()
+        defer { Task { await TestCluster.shared.releaseSlot() } }
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         _ = try await withPostgresClient(admin, logger: logger) { client in
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
@@ -68,6 +73,26 @@ actor TestCluster {
     static let dataDirectory = "/tmp/correlator-test-\(getpid())"
 
     private var starting: Task<PostgresClient.Configuration, any Error>?
+    private static let maximumDatabases = 4
+    private var databasesInUse = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func acquireSlot() async {
+        if databasesInUse < Self.maximumDatabases {
+            databasesInUse += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the slot straight to the next waiter, or frees it.
+    func releaseSlot() {
+        if waiting.isEmpty {
+            databasesInUse -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
 
     /// Concurrent tests share one start: the first caller's task, awaited by all.
     func adminConfiguration() async throws -> PostgresClient.Configuration {

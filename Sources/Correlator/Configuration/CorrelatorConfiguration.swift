@@ -22,6 +22,30 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrationsDirectory: String?
     /// Size limits of ingest requests (`limits:` in the file).
     public var limits = IngestLimits()
+    /// Span attribute keys that name a profile id, most preferred first (`traces:
+    /// profile_id_attributes:` in the file).
+    public var traceProfileIDAttributes = OTLPTraceDecoder.Options().profileIDAttributeKeys
+    /// Rule files (paths or globs) the scheduler evaluates (`rule_files:` in the file).
+    public var ruleFiles: [String] = []
+    /// Alert delivery (`alerting:` in the file).
+    public var alerting = AlertingConfiguration()
+    /// Base of the links Correlator puts in alerts (`web.external_url`); nil means http://<listen>.
+    public var externalURL: String?
+
+    /// ``externalURL`` or the listen address.
+    public var resolvedExternalURL: String {
+        if let externalURL { return externalURL }
+        let host = listenHost == "0.0.0.0" || listenHost == "::" ? "127.0.0.1" : listenHost
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
+    }
+    /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
+    public var profileScrapeConfigs: [ProfileScrapeConfig] = []
+    /// Targets whose exemplars are scraped (`scrape_configs:` in the file).
+    public var scrapeConfigs: [ScrapeConfig] = []
+    /// Exemplar id label keys (`exemplars:` in the file).
+    public var exemplars = ExemplarSettings()
+    /// URL templates for external tools shown next to every trace → profile link (`jump_links:`).
+    public var jumpLinks = JumpLinkTemplates()
 
     public init() {}
 
@@ -123,6 +147,48 @@ public struct CorrelatorConfiguration: Sendable {
             }
             for (key, value) in mapping {
                 try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
+            }
+        },
+        "traces": { configuration, node, path in
+            let keys = node.mapping?["profile_id_attributes"]?.sequence?.compactMap(\.string)
+            guard let mapping = node.mapping, mapping.count == 1, let keys, !keys.isEmpty, !keys.contains(where: \.isEmpty) else {
+                throw ConfigurationError.invalid(
+                    "\(path):\(node.mark?.line ?? 0)", "'traces' takes 'profile_id_attributes', a list of attribute keys"
+                )
+            }
+            configuration.traceProfileIDAttributes = keys
+        },
+        "rule_files": { configuration, node, path in
+            configuration.ruleFiles = try AlertingConfiguration.ruleFiles(node, path: path)
+        },
+        "alerting": { configuration, node, path in
+            try configuration.alerting.apply(node, path: path)
+        },
+        "web": { configuration, node, path in
+            configuration.externalURL = try AlertingConfiguration.externalURL(node, path: path)
+        },
+        "profile_scrape_configs": { configuration, node, path in
+            configuration.profileScrapeConfigs = try ProfileScrapeConfig.parseSection(node, path: path)
+        },
+        "scrape_configs": { configuration, node, path in
+            configuration.scrapeConfigs = try ScrapeConfig.parseList(node, path: path)
+        },
+        "exemplars": { configuration, node, path in
+            configuration.exemplars = try ExemplarSettings.parse(node, path: path)
+        },
+        "jump_links": { configuration, node, path in
+            guard let mapping = node.mapping else {
+                throw ConfigurationError.invalid("\(path):\(node.mark?.line ?? 0)", "'jump_links' must be a mapping of name: URL template")
+            }
+            for (key, value) in mapping {
+                let location = "\(path):\(key.mark?.line ?? 0)"
+                guard let name = key.string, !name.isEmpty, let template = value.scalar?.string else {
+                    throw ConfigurationError.invalid(location, "'jump_links' entries are name: \"URL template\"")
+                }
+                if let unknown = JumpLinkTemplates.unknownPlaceholder(in: template) {
+                    throw ConfigurationError.invalid(location, "jump link '\(name)': unknown placeholder '\(unknown)' (known: \(JumpLinkTemplates.placeholders.joined(separator: ", ")))")
+                }
+                configuration.jumpLinks.templates[name] = template
             }
         },
         // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.

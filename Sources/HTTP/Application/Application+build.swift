@@ -13,7 +13,9 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var services: [any Service] = []
     try ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
+    // Everything that can fail on bad configuration is read before the database starts.
     let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
+    let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
     let database = try await DatabaseTarget.open(configuration, logger: logger)
     if let cluster = database.cluster {
         // First in the group, so it stops last, after everything that uses the database.
@@ -24,9 +26,18 @@ public func buildApplication(
     let store = Store(client: client, target: target, migrator: migrator, logger: logger)
     services.append(client)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
+    // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
+    services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))
+    services.append(RuleReloadSignalService(rules: ruleManager))
+    if !configuration.profileScrapeConfigs.isEmpty {
+        services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
+    }
+    if !configuration.scrapeConfigs.isEmpty {
+        services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
+    }
 
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration),
+        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.listenPort),
             serverName: "correlator"
@@ -48,7 +59,7 @@ public func buildApplication(
 }
 
 /// The router: operational endpoints now; ingest and query routes as they land.
-public func buildRouter(store: Store, configuration: CorrelatorConfiguration) -> Router<CorrelatorRequestContext> {
+public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager? = nil) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
     let router = Router(context: CorrelatorRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -57,15 +68,36 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration) ->
     OperationalController(store: store).addRoutes(to: router)
 
     // Traces: OTLP/HTTP receiver and trace queries.
+    TraceController(store: store, configuration: configuration).addRoutes(to: router)
 
 
     // Exemplars: remote write, pushed expositions, exemplar queries.
+    ExemplarsController(store: store, limits: configuration.limits, idKeys: configuration.exemplars.idKeys).addRoutes(to: router)
 
 
     // Profiles: pprof, Pyroscope and OTLP profile ingest, profile queries.
+    ProfileController(store: store, limits: configuration.limits).addRoutes(to: router)
 
 
     // Correlation: trace → profile links, slow requests, jump links.
+    addCorrelationRoutes(to: router, store: store, configuration: configuration)
+    OpenAPIController().addRoutes(to: router)
+
+
+    // Rules and alerting: /api/v1/rules, /api/v1/alerts, /-/reload.
+    let alerting = AlertingController(
+        rules: ruleManager ?? RuleManager(groups: [], logger: Logger(label: "correlator.rules")),
+        repository: RuleStateRepository(client: store.client, tenant: configuration.alerting.tenant, logger: Logger(label: "correlator.rules"))
+    )
+    alerting.addRoutes(to: router)
+
+    // Web pages: overview, trace waterfall, flame graph, alerts and rules under /ui/.
+    let uiLogger = Logger(label: "correlator.ui")
+    UIController(
+        store: store, resolver: TraceLinkResolver(client: store.client, logger: uiLogger),
+        catalog: ProfileCatalog(client: store.client, logger: uiLogger), health: IngestHealthQuery(client: store.client, logger: uiLogger),
+        alerting: alerting, templates: configuration.jumpLinks, logger: uiLogger
+    ).addRoutes(to: router)
 
 
     return router

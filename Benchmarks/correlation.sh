@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# /api/v1/traces/{id}/profiles at a fixed request rate against a store holding 1,000,000 spans,
+# 100,000 exemplars and 20,000 profiles, next to pgbench running the same SQL statement (the
+# floor: no HTTP, no JSON) at the same rate against the same database in the same run.
+# Env: RATE (requests/s, default 200), SECONDS_PER_RUN (default 20).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/Tests/e2e/lib/common.bash"
+RATE=${RATE:-200}
+DURATION=${SECONDS_PER_RUN:-20}
+TRACES=200000
+
+start_correlator bench >/dev/null || exit 0
+DATA=$E2E_TMP/bench/data
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$DATA/run" -U correlator -d correlator)
+
+echo "correlation bench: generating 1,000,000 spans, 100,000 exemplars, 20,000 profiles" >&2
+"${PSQL[@]}" <<SQL || { echo "data generation failed" >&2; exit 0; }
+SELECT ensure_partitions(current_date - 1, current_date + 1);
+CREATE TEMP TABLE base AS SELECT (extract(epoch FROM now()) * 1e9)::bigint - 10800000000000 AS t0;
+-- 50 services x 400 CPU profiles of 10 s every 27 s over the last 3 hours.
+INSERT INTO profiles (tenant, profile_id, service, type, sample_types, default_sample_type, start_ts, start_unix_nano, duration_ns, totals, sample_count)
+SELECT 'default', 'p-' || s || '-' || k, 'svc-' || s, 'cpu',
+       '[{"type":"samples","unit":"count"},{"type":"cpu","unit":"nanoseconds"}]', 1,
+       timestamptz 'epoch' + (t0 + k * 27000000000) / 1000 * interval '1 microsecond', t0 + k * 27000000000, 10000000000,
+       '{1000,10000000000}', 1000
+FROM base, generate_series(0, 49) s, generate_series(0, 399) k;
+INSERT INTO functions (function_id, name, filename)
+SELECT f, 'pkg' || (f % 37) || '.Function' || f, '/src/pkg' || (f % 37) || '/file.go' FROM generate_series(1, 1000) f;
+INSERT INTO profile_functions (tenant, profile_id, service, type, start_ts, function_id, sample_type, flat, cum)
+SELECT p.tenant, p.profile_id, p.service, p.type, p.start_ts, 1 + (abs(hashtext(p.profile_id)) + j * 53) % 1000, 1,
+       (20 - j) * 10000000, (21 - j) * 20000000
+FROM profiles p, generate_series(0, 19) j;
+-- 200,000 traces of 5 spans, one every 54 ms.
+INSERT INTO spans (tenant, trace_id, span_id, parent_span_id, service, name, kind, start_ts, start_unix_nano, duration_ns, profile_id)
+SELECT 'default', decode(lpad(to_hex(t), 32, '0'), 'hex'), decode(lpad(to_hex(t * 8 + s), 16, '0'), 'hex'),
+       CASE WHEN s > 0 THEN decode(lpad(to_hex(t * 8), 16, '0'), 'hex') END,
+       'svc-' || (t % 50), CASE WHEN s = 0 THEN 'GET /route' || (t % 20) ELSE 'step' || s END, 2,
+       timestamptz 'epoch' + (t0 + t * 54000000 + s * 1000000) / 1000 * interval '1 microsecond',
+       t0 + t * 54000000 + s * 1000000, CASE WHEN s = 0 THEN 50000000 ELSE 9000000 END,
+       CASE WHEN s = 1 AND t % 10 = 0 THEN 'p-' || (t % 50) || '-' || (t / 500) END
+FROM base, generate_series(1::bigint, $TRACES) t, generate_series(0, 4) s;
+-- Half the root spans have labelled samples in their service's profile.
+INSERT INTO span_profiles (tenant, profile_id, start_ts, span_id, trace_id, span_name, totals, top)
+SELECT 'default', 'p-' || (t % 50) || '-' || (t / 500), timestamptz 'epoch' + (t0 + (t / 500) * 27000000000) / 1000 * interval '1 microsecond',
+       decode(lpad(to_hex(t * 8), 16, '0'), 'hex'), decode(lpad(to_hex(t), 32, '0'), 'hex'), 'GET /route' || (t % 20),
+       '{5,50000000}',
+       (SELECT jsonb_agg(jsonb_build_object('function', 'pkg1.Function' || j, 'file', '/src/pkg1/file.go', 'flat', (10 - j) * 1000000, 'cum', (11 - j) * 2000000)) FROM generate_series(0, 9) j)
+FROM base, generate_series(2::bigint, $TRACES, 2) t;
+-- 100,000 exemplars on the other half, a tenth carrying a profile id.
+INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id)
+SELECT 'default', timestamptz 'epoch' + (t0 + t * 54000000) / 1000 * interval '1 microsecond', 'http_server_request_duration_seconds_bucket',
+       jsonb_build_object('service', 'svc-' || (t % 50), 'route', '/route' || (t % 20), 'le', '0.1'), t, 0.05 + (t % 97) / 1000.0,
+       decode(lpad(to_hex(t), 32, '0'), 'hex'), decode(lpad(to_hex(t * 8), 16, '0'), 'hex'),
+       CASE WHEN t % 10 = 1 THEN 'p-' || (t % 50) || '-' || (t / 500) END
+FROM base, generate_series(1::bigint, $TRACES, 2) t;
+VACUUM ANALYZE;
+SQL
+COUNTS=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM spans) || ' spans, ' || (SELECT count(*) FROM exemplars) || ' exemplars, ' || (SELECT count(*) FROM profiles) || ' profiles'")
+echo "correlation bench: stored $COUNTS" >&2
+
+# The statement the service runs, from its source, with pgbench variables for the parameters.
+sed -n '/-- BEGIN trace-links/,/-- END trace-links/p' "$ROOT/Sources/Correlator/Correlation/TraceLinkQuery.swift" \
+    | grep -v -- '-- BEGIN\|-- END' \
+    | sed -e "s/\\\$1/'default'/g" -e "s/\\\$2::text\[\]/ARRAY[lpad(to_hex(:n::bigint), 32, '0')]/g" \
+          -e "s/\\\$3::bigint/600000000000::bigint/g" -e "s/\\\$4/10/g" >"$E2E_TMP/links.sql"
+{ echo "\\set n random(1, $TRACES)"; tr '\n' ' ' <"$E2E_TMP/links.sql"; echo ";"; } >"$E2E_TMP/pgbench.sql"
+
+# Warm both paths.
+"${PSQL[@]}" -c "SELECT 1" >/dev/null
+for n in $(seq 1 200); do curl -s -o /dev/null "$CORRELATOR_URL/api/v1/traces/$(printf '%032x' $((n * 997 % TRACES + 1)))/profiles"; done
+
+cd "$E2E_TMP"
+pgbench -n -M prepared -h "$DATA/run" -U correlator -f pgbench.sql -R "$RATE" -T "$DURATION" -c 4 -j 2 -l --log-prefix=pgb correlator >pgbench.out 2>&1 \
+    || { echo "pgbench failed:" >&2; tail -5 pgbench.out >&2; }
+PG=$(cat pgb.* 2>/dev/null | python3 -c '
+import sys
+# pgbench -l: client_id transaction_no time script_no time_epoch time_us [schedule_lag]; time is microseconds.
+lat = sorted(int(l.split()[2]) + (int(l.split()[6]) if len(l.split()) > 6 else 0) for l in sys.stdin if l.strip())
+p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
+print(f"{p(0.5):.3f} {p(0.99):.3f} {len(lat)}")')
+
+HTTP=$(python3 - "$CORRELATOR_URL" "$RATE" "$DURATION" "$TRACES" <<'PY'
+# Open-loop fixed-rate client (wrk2-like): request i is due at start + i/rate; its latency is
+# measured from when it was due, so a stalled server is not hidden (no coordinated omission).
+import http.client, sys, threading, time, random, urllib.parse
+url, rate, duration, traces = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+host = urllib.parse.urlparse(url)
+total = int(rate * duration)
+latencies, errors, lock = [], [0], threading.Lock()
+start = time.perf_counter() + 0.2
+next_index = [0]
+def worker():
+    conn = http.client.HTTPConnection(host.hostname, host.port)
+    rng = random.Random()
+    while True:
+        with lock:
+            i = next_index[0]; next_index[0] += 1
+        if i >= total: return
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0: time.sleep(delay)
+        trace = "%032x" % rng.randint(1, traces)
+        try:
+            conn.request("GET", f"/api/v1/traces/{trace}/profiles")
+            response = conn.getresponse(); response.read()
+            ok = response.status == 200
+        except Exception:
+            conn = http.client.HTTPConnection(host.hostname, host.port); ok = False
+        elapsed = time.perf_counter() - due
+        with lock:
+            latencies.append(elapsed)
+            if not ok: errors[0] += 1
+threads = [threading.Thread(target=worker) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+latencies.sort()
+p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+print(f"{p(0.5):.3f} {p(0.99):.3f} {len(latencies)} {errors[0]}")
+PY
+)
+read -r PG50 PG99 PGN <<<"$PG"
+read -r H50 H99 HN HERR <<<"$HTTP"
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}x' if b>0 else 'n/a')" "$1" "$2"; }
+printf '%-48s %14s %14s %10s %s\n' "name" "correlator" "pgbench" "ratio" "note"
+printf '%-48s %14s %14s %10s %s\n' "trace→profiles p50 @${RATE}/s (ms)" "$H50" "$PG50" "$(ratio "$H50" "$PG50")" "$COUNTS"
+printf '%-48s %14s %14s %10s %s\n' "trace→profiles p99 @${RATE}/s (ms)" "$H99" "$PG99" "$(ratio "$H99" "$PG99")" "target ≤2x and ≤10ms; $HN requests ($HERR non-200), $PGN pgbench txns"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# OTLP/HTTP trace ingest, persisted: 8 clients POST protobuf requests of 512 spans (new ids in
+# every request) for ~20 s to a release `correlator serve` with its embedded PostgreSQL; spans/s =
+# rows in `spans` afterwards / elapsed. The floor, measured in the same run against the same
+# database and table: `psql \copy` of the same number of rows (the stored rows under another
+# tenant). Also reports correlator's peak RSS (VmHWM).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+CORRELATOR_BIN=${CORRELATOR_BIN:-$ROOT/.build/release/correlator}
+SECONDS_TO_RUN=${TRACES_BENCH_SECONDS:-20}
+CLIENTS=${TRACES_BENCH_CLIENTS:-8}
+SPANS=${TRACES_BENCH_SPANS:-512}
+TMP=$(mktemp -d /tmp/correlator-bench-traces.XXXXXX)
+chmod 755 "$TMP"
+PID=""
+cleanup() {
+    if [ -n "$PID" ]; then
+        kill -TERM "$PID" 2>/dev/null
+        for _ in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$PID" 2>/dev/null
+    fi
+    for pidfile in "$TMP"/data/postgres/postmaster.pid; do
+        [ -f "$pidfile" ] && kill -TERM "$(head -1 "$pidfile")" 2>/dev/null
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+row() { printf '%-48s %14s %14s %10s %s\n' "$@"; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$CORRELATOR_BIN" serve --data-dir "$TMP/data" --listen "127.0.0.1:$port" --log-level warning >"$TMP/correlator.log" 2>&1 &
+PID=$!
+URL="http://127.0.0.1:$port"
+for _ in $(seq 1 450); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] && break
+    sleep 0.2
+done
+if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" != 200 ]; then
+    echo "traces benchmark: correlator did not become ready"; tail -20 "$TMP/correlator.log"; exit 1
+fi
+socket_dir="$TMP/data/run"
+[ -S "$socket_dir/.s.PGSQL.5432" ] || socket_dir=$(dirname "$(ls /tmp/correlator-*/.s.PGSQL.5432 2>/dev/null | head -1)")
+PSQL=(psql -X -q -A -t -h "$socket_dir" -U correlator -d correlator -v ON_ERROR_STOP=1)
+
+# Warm up (connections, partitions, plans), then start from an empty table.
+python3 "$HERE/traces/load.py" "$URL" 2 "$CLIENTS" "$SPANS" >/dev/null
+"${PSQL[@]}" -c "TRUNCATE spans" || exit 1
+
+load=$(python3 "$HERE/traces/load.py" "$URL" "$SECONDS_TO_RUN" "$CLIENTS" "$SPANS") || exit 1
+stored=$("${PSQL[@]}" -c "SELECT count(*) FROM spans")
+read -r elapsed errors client_cpu < <(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d['seconds'], d['errors'], d['client_cpu_seconds'])" "$load")
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+correlator_rate=$(python3 -c "print(int($stored / $elapsed))")
+
+# The floor: the same rows, as COPY text from psql, into the same table under another tenant.
+"${PSQL[@]}" -c "\\copy (SELECT 'floor', trace_id, span_id, parent_span_id, service, name, kind, start_ts, start_unix_nano, duration_ns, status_code, status_message, attributes, profile_id FROM spans) TO '$TMP/spans.copy'" || exit 1
+"${PSQL[@]}" -c "CHECKPOINT" >/dev/null
+start=$(date +%s.%N)
+"${PSQL[@]}" -c "\\copy spans FROM '$TMP/spans.copy'" || exit 1
+end=$(date +%s.%N)
+floor_rate=$(python3 -c "print(int($stored / ($end - $start)))")
+ratio=$(python3 -c "print(f'{$correlator_rate / $floor_rate:.2f}')")
+
+row "traces: OTLP spans/s persisted (512/req, ${CLIENTS} cl)" "$correlator_rate" "$floor_rate" "$ratio" \
+    "peer: psql \\copy of the same $stored rows; peak RSS $((rss_kb / 1024)) MiB; $errors errors; client CPU ${client_cpu}s in ${elapsed}s"

@@ -1,0 +1,91 @@
+import Exemplars
+import NIOCore
+
+/// Preparing a batch of exemplars for the `exemplars` table: repeats collapsed, rows rendered
+/// in COPY text format.
+enum ExemplarBatch {
+    /// The exemplars of `batch` without in-batch repeats: per series, in time order, an exemplar
+    /// with the same labels and value as the previous kept one (or the same timestamp) is
+    /// dropped. See ``Store/writeExemplars(_:tenant:)`` for why.
+    static func collapsingRepeats(_ batch: [Exemplar]) -> [Exemplar] {
+        guard batch.count > 1 else { return batch }
+        var order = Array(batch.indices)
+        order.sort { a, b in
+            let x = batch[a], y = batch[b]
+            if x.series.fingerprint != y.series.fingerprint { return x.series.fingerprint < y.series.fingerprint }
+            if x.timestamp != y.timestamp { return x.timestamp < y.timestamp }
+            return a < b
+        }
+        var kept: [Exemplar] = []
+        kept.reserveCapacity(batch.count)
+        var previous: Exemplar?
+        for index in order {
+            let exemplar = batch[index]
+            if let last = previous, last.series.fingerprint == exemplar.series.fingerprint {
+                if last.timestamp == exemplar.timestamp { continue }
+                if last.labels == exemplar.labels && sameValue(last.value, exemplar.value) { continue }
+            }
+            kept.append(exemplar)
+            previous = exemplar
+        }
+        return kept
+    }
+
+    /// PostgreSQL's float8 equality: NaN equals NaN.
+    static func sameValue(_ a: Double, _ b: Double) -> Bool {
+        a == b || (a.isNaN && b.isNaN)
+    }
+}
+
+/// A batch of exemplars as one array per column of the `exemplars` table, bound as the
+/// parameters of one `INSERT … SELECT … FROM unnest(…)`. Absent ids are empty (`NULLIF` turns
+/// them into NULL); series and labels are JSON objects in label-name order.
+struct ExemplarColumns: Sendable {
+    var timestamps: [Int64] = []
+    var metrics: [String] = []
+    var series: [String] = []
+    var fingerprints: [Int64] = []
+    var values: [Double] = []
+    var traceIDs: [ByteBuffer] = []
+    var spanIDs: [ByteBuffer] = []
+    var profileIDs: [String] = []
+    var labels: [String] = []
+
+    init(_ exemplars: [Exemplar]) {
+        let count = exemplars.count
+        timestamps.reserveCapacity(count); metrics.reserveCapacity(count); series.reserveCapacity(count)
+        fingerprints.reserveCapacity(count); values.reserveCapacity(count); traceIDs.reserveCapacity(count)
+        spanIDs.reserveCapacity(count); profileIDs.reserveCapacity(count); labels.reserveCapacity(count)
+        let empty = ByteBuffer()
+        for exemplar in exemplars {
+            timestamps.append(exemplar.timestamp)
+            metrics.append(Self.text(exemplar.metricName))
+            series.append(Self.json(exemplar.series))
+            fingerprints.append(Int64(bitPattern: exemplar.series.fingerprint))
+            values.append(exemplar.value)
+            traceIDs.append(exemplar.traceID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
+            spanIDs.append(exemplar.spanID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
+            profileIDs.append(exemplar.profileID.map(Self.text) ?? "")
+            labels.append(Self.json(exemplar.labels))
+        }
+    }
+
+    /// `text` cannot hold NUL: it becomes U+FFFD.
+    static func text(_ value: String) -> String {
+        value.utf8.contains(0) ? value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : value
+    }
+
+    /// A label set as a JSON object (JSONWriter writes NUL as U+FFFD, which jsonb accepts).
+    static func json(_ labels: LabelSet) -> String {
+        var writer = JSONWriter(capacity: 32 + labels.count * 32)
+        writer.byte(UInt8(ascii: "{"))
+        for (index, label) in labels.enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            _ = writer.string(label.name)
+            writer.byte(UInt8(ascii: ":"))
+            _ = writer.string(label.value)
+        }
+        writer.byte(UInt8(ascii: "}"))
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import CompressNIO
+import Foundation
+import NIOCore
+import ProfileIndex
+
+/// Hidden: in-process decode + summarise throughput next to zlib inflate of the same bytes,
+/// for Benchmarks/profiles.sh. Prints `name mbps seconds` lines.
+struct ProfileThroughputCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "throughput",
+        abstract: "Measure decode+summarise speed against zlib inflate (benchmarks).",
+        shouldDisplay: false
+    )
+
+    @Argument var file: String
+    @Option var iterations = 5
+
+    func run() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let buffer = ByteBuffer(bytes: bytes)
+        let inflated = try GzipInflater.inflate(buffer, limit: 1 << 30)
+        let megabytes = Double(inflated.readableBytes) / 1_048_576
+        let clock = ContinuousClock()
+        func best(_ body: () throws -> Void) rethrows -> Double {
+            var fastest = Double.infinity
+            for _ in 0..<max(1, iterations) {
+                let elapsed = try clock.measure(body)
+                fastest = min(fastest, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            return fastest
+        }
+        let inflateTime = try best { _ = try GzipInflater.inflate(buffer, limit: 1 << 30) }
+        let decoder = PprofDecoder(limits: ProfileFile.limits)
+        let fullTime = try best { _ = try decoder.decode(buffer).summary() }
+        print("decompressed_mb \(String(format: "%.2f", megabytes))")
+        print("inflate_seconds \(String(format: "%.6f", inflateTime))")
+        print("decode_summarise_seconds \(String(format: "%.6f", fullTime))")
+        print("decode_summarise_mbps \(String(format: "%.1f", megabytes / fullTime))")
+        print("inflate_mbps \(String(format: "%.1f", megabytes / inflateTime))")
+    }
+}

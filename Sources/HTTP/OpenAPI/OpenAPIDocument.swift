@@ -1,0 +1,801 @@
+/// The OpenAPI 3.1 description of every route of the service, served at `/openapi.yaml`.
+/// `OpenAPIDocumentTests` checks that every route the router serves is described here, and
+/// Tests/e2e/correlation.sh checks real responses against it with schemathesis.
+enum OpenAPIDocument {
+    static let yaml = #"""
+    openapi: 3.1.0
+    info:
+      title: Correlator
+      version: "1"
+      description: |
+        Links metrics exemplars, OpenTelemetry traces and pprof profiles stored in PostgreSQL.
+        Ids are lowercase hex (trace 32 digits, span 16); times are RFC 3339 with nanoseconds.
+        Every request is scoped to the tenant of `X-Scope-OrgID` (default `default`).
+        Lists take `limit` and an opaque `cursor` (pass `next_cursor` back unchanged); time ranges
+        default to the last hour (`from`/`to` accept RFC 3339 or Unix seconds).
+    servers:
+      - url: /
+    tags:
+      - name: ingest
+      - name: query
+      - name: correlation
+      - name: operational
+      - name: ui
+        description: Server-rendered web pages (HTML); errors are HTML pages too.
+    paths:
+      /healthz:
+        get:
+          tags: [operational]
+          summary: The process is alive.
+          operationId: healthz
+          responses:
+            "200":
+              description: alive
+              content:
+                text/plain:
+                  schema: {type: string}
+      /readyz:
+        get:
+          tags: [operational]
+          summary: The database is reachable and migrations are current.
+          operationId: readyz
+          responses:
+            "200":
+              description: ready
+              content:
+                text/plain:
+                  schema: {type: string}
+            "503":
+              description: not ready, with the reason
+              content:
+                text/plain:
+                  schema: {type: string}
+      /metrics:
+        get:
+          tags: [operational]
+          summary: Prometheus text exposition of the service's own metrics.
+          operationId: metrics
+          responses:
+            "200":
+              description: metrics
+              content:
+                text/plain:
+                  schema: {type: string}
+      /openapi.yaml:
+        get:
+          tags: [operational]
+          summary: This document.
+          operationId: openapi
+          responses:
+            "200":
+              description: OpenAPI 3.1 document
+              content:
+                application/yaml:
+                  schema: {type: string}
+      /-/reload:
+        post:
+          tags: [operational]
+          summary: Reloads the rule files.
+          operationId: reload
+          responses:
+            "200": {description: reloaded}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            default: {$ref: "#/components/responses/Error"}
+      /v1/traces:
+        post:
+          tags: [ingest]
+          summary: OTLP/HTTP trace export (protobuf or JSON, optional gzip).
+          operationId: ingestTraces
+          requestBody:
+            required: true
+            content:
+              application/x-protobuf:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {type: object}
+          responses:
+            "200":
+              description: ExportTraceServiceResponse (partial success included)
+            "400": {description: malformed request (google.rpc.Status)}
+            "413": {description: request too large}
+            "415": {description: unsupported content type or encoding}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/write:
+        post:
+          tags: [ingest]
+          summary: Prometheus remote write 1.0 (snappy protobuf); exemplars are stored.
+          operationId: remoteWrite
+          requestBody:
+            required: true
+            content:
+              application/x-protobuf:
+                schema: {type: string, format: binary}
+          responses:
+            "204": {description: stored}
+            "200": {description: stored}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "413": {description: request too large}
+            "415": {description: unsupported version or encoding}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/exemplars:
+        post:
+          tags: [ingest]
+          summary: A pushed OpenMetrics / Prometheus text exposition; its exemplars are stored.
+          operationId: pushExemplars
+          requestBody:
+            required: true
+            content:
+              application/openmetrics-text:
+                schema: {type: string}
+              text/plain:
+                schema: {type: string}
+          responses:
+            "200": {description: stored}
+            "204": {description: stored}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "413": {description: request too large}
+            "415": {description: unsupported media type}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/query_exemplars:
+        get:
+          tags: [query]
+          summary: Prometheus-compatible exemplar query (series selector, start, end).
+          operationId: queryExemplars
+          parameters:
+            - {name: query, in: query, required: true, schema: {type: string}}
+            - {name: start, in: query, schema: {type: string}}
+            - {name: end, in: query, schema: {type: string}}
+          responses:
+            "200":
+              description: Prometheus API envelope with exemplars per series
+              content:
+                application/json:
+                  schema: {type: object}
+            "400": {description: invalid selector or time}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+        post:
+          tags: [query]
+          summary: The same query with form-encoded parameters.
+          operationId: queryExemplarsPost
+          requestBody:
+            content:
+              application/x-www-form-urlencoded:
+                schema:
+                  type: object
+                  properties:
+                    query: {type: string}
+                    start: {type: string}
+                    end: {type: string}
+          responses:
+            "200":
+              description: Prometheus API envelope with exemplars per series
+              content:
+                application/json:
+                  schema: {type: object}
+            "400": {description: invalid selector or time}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /ingest:
+        post:
+          tags: [ingest]
+          summary: Pyroscope-compatible profile ingest (name, from, until, format=pprof).
+          operationId: pyroscopeIngest
+          parameters:
+            - {name: name, in: query, schema: {type: string}}
+            - {name: from, in: query, schema: {type: string}}
+            - {name: until, in: query, schema: {type: string}}
+            - {name: format, in: query, schema: {type: string}}
+          requestBody:
+            content:
+              application/octet-stream:
+                schema: {type: string, format: binary}
+              multipart/form-data:
+                schema: {type: object}
+          responses:
+            "200": {description: stored}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "413": {description: request too large}
+            "415": {description: unsupported format}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /v1development/profiles:
+        post:
+          tags: [ingest]
+          summary: OTLP/HTTP profiles export (v1development, opentelemetry-proto v1.10+ numbering).
+          operationId: ingestOTLPProfiles
+          requestBody:
+            required: true
+            content:
+              application/x-protobuf:
+                schema: {type: string, format: binary}
+          responses:
+            "200": {description: ExportProfilesServiceResponse}
+            "400": {description: malformed request (google.rpc.Status)}
+            "413": {description: request too large}
+            "415": {description: unsupported content type}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/traces/{id}:
+        get:
+          tags: [query]
+          summary: A stored trace's spans.
+          operationId: getTrace
+          parameters:
+            - $ref: "#/components/parameters/TraceIDPath"
+          responses:
+            "200":
+              description: the trace
+              content:
+                application/json:
+                  schema: {type: object}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/traces/{id}/profiles:
+        get:
+          tags: [correlation]
+          summary: Every profile the store can link to the trace, strongest evidence first.
+          description: |
+            Kinds: `span_samples` (samples labelled with a span of the trace), `span_attribute` (a span
+            attribute names a stored profile, or a span id with labelled samples), `exemplar` (an
+            exemplar of the trace carries a profile id), `time_window` (a profile of the span's service
+            covers its time range; `overlap` is the fraction of the span covered). 404 when no span and
+            no exemplar names the trace; 200 with empty `links` and a `reason` when nothing links it.
+          operationId: traceProfiles
+          parameters:
+            - $ref: "#/components/parameters/TraceIDPath"
+          responses:
+            "200":
+              description: the links
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/TraceLinks"}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /jump/trace/{id}:
+        get:
+          tags: [correlation]
+          summary: Redirects to the best view of the trace's strongest link (the profile page filtered to the span).
+          operationId: jumpTrace
+          parameters:
+            - $ref: "#/components/parameters/TraceIDPath"
+          responses:
+            "302":
+              description: redirect
+              headers:
+                Location:
+                  schema: {type: string}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/slow-requests:
+        get:
+          tags: [correlation]
+          summary: The slowest exemplars of a window, each with its resolved links.
+          operationId: slowRequests
+          parameters:
+            - {name: metric, in: query, description: "metric family (its _bucket and _total samples match)", schema: {type: string}}
+            - {name: service, in: query, description: "service, service_name or job label", schema: {type: string}}
+            - {name: route, in: query, description: "route or http_route label", schema: {type: string}}
+            - {name: min_seconds, in: query, description: minimum exemplar value, schema: {type: number}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 20}}
+            - $ref: "#/components/parameters/Cursor"
+          responses:
+            "200":
+              description: a page of slow requests, slowest first
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [slow_requests]
+                    properties:
+                      slow_requests:
+                        type: array
+                        items: {$ref: "#/components/schemas/SlowRequest"}
+                      next_cursor: {type: string}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/functions/traces:
+        get:
+          tags: [correlation]
+          summary: Spans whose samples spent time in a function, heaviest first (the reverse jump).
+          operationId: functionTraces
+          parameters:
+            - {name: function, in: query, required: true, schema: {type: string, minLength: 1}}
+            - {name: service, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 20}}
+            - $ref: "#/components/parameters/Cursor"
+          responses:
+            "200":
+              description: a page of spans
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [function, traces]
+                    properties:
+                      function: {type: string}
+                      traces:
+                        type: array
+                        items: {$ref: "#/components/schemas/FunctionTrace"}
+                      next_cursor: {type: string}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/profiles:
+        get:
+          tags: [query]
+          summary: Stored profiles, newest first. Any other query parameter filters by profile label.
+          operationId: listProfiles
+          parameters:
+            - {name: service, in: query, schema: {type: string}}
+            - {name: type, in: query, description: "cpu, heap, allocs, goroutine, block, mutex, …", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 50}}
+            - $ref: "#/components/parameters/Cursor"
+          responses:
+            "200":
+              description: a page of profiles
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [profiles]
+                    properties:
+                      profiles:
+                        type: array
+                        items: {$ref: "#/components/schemas/Profile"}
+                      next_cursor: {type: string}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+        post:
+          tags: [ingest]
+          summary: Stores a pprof profile (gzip or plain protobuf) with its service and labels.
+          operationId: ingestProfile
+          requestBody:
+            required: true
+            content:
+              application/octet-stream:
+                schema: {type: string, format: binary}
+          responses:
+            "200": {description: stored}
+            "201": {description: stored}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "413": {description: request too large}
+            "415": {description: unsupported encoding}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/profiles/{id}:
+        get:
+          tags: [query]
+          summary: One profile's summary (sample types, totals, duration, labels, top functions).
+          operationId: getProfile
+          parameters:
+            - $ref: "#/components/parameters/ProfileIDPath"
+          responses:
+            "200":
+              description: the summary
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [profile, top]
+                    properties:
+                      profile: {$ref: "#/components/schemas/Profile"}
+                      top:
+                        type: array
+                        items: {$ref: "#/components/schemas/TopFunction"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/profiles/{id}/pprof:
+        get:
+          tags: [query]
+          summary: The raw profile as received (so `go tool pprof URL` works).
+          operationId: getProfilePprof
+          parameters:
+            - $ref: "#/components/parameters/ProfileIDPath"
+          responses:
+            "200":
+              description: gzip-compressed pprof
+              content:
+                application/octet-stream:
+                  schema: {type: string, format: binary}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/profiles/{id}/top:
+        get:
+          tags: [query]
+          summary: Top functions (as go tool pprof -top), optionally of one span's samples.
+          operationId: getProfileTop
+          parameters:
+            - $ref: "#/components/parameters/ProfileIDPath"
+            - {name: sample_type, in: query, schema: {type: string}}
+            - {name: span_id, in: query, schema: {type: string}}
+            - {name: limit, in: query, schema: {type: integer}}
+          responses:
+            "200":
+              description: the top functions
+              content:
+                application/json:
+                  schema: {type: object}
+                text/plain:
+                  schema: {type: string}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/profiles/{id}/flamegraph:
+        get:
+          tags: [query]
+          summary: The profile's stacks merged into a tree, optionally only one span's samples.
+          operationId: getProfileFlameGraph
+          parameters:
+            - $ref: "#/components/parameters/ProfileIDPath"
+            - {name: sample_type, in: query, description: "name or index; default: the profile's default", schema: {type: string}}
+            - {name: span_id, in: query, schema: {$ref: "#/components/schemas/SpanID"}}
+          responses:
+            "200":
+              description: the flame graph
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [profile_id, sample_type, root]
+                    properties:
+                      profile_id: {type: string}
+                      sample_type: {$ref: "#/components/schemas/ValueType"}
+                      span_id: {$ref: "#/components/schemas/SpanID"}
+                      root: {$ref: "#/components/schemas/FlameGraphNode"}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/diff:
+        get:
+          tags: [query]
+          summary: Per-function change between two windows of a service's profiles, the base normalised to the new total.
+          description: The current window defaults to the last hour, the base window to the same length just before it.
+          operationId: diffProfiles
+          parameters:
+            - {name: service, in: query, required: true, schema: {type: string, minLength: 1}}
+            - {name: type, in: query, schema: {type: string, default: cpu}}
+            - {name: base_from, in: query, schema: {type: string}}
+            - {name: base_to, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: sample_type, in: query, schema: {type: string}}
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000, default: 100}}
+          responses:
+            "200":
+              description: the diff, largest absolute flat change first
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Diff"}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/rules:
+        get:
+          tags: [query]
+          summary: Loaded rule groups and their state (Prometheus-compatible).
+          operationId: getRules
+          responses:
+            "200":
+              description: rules
+              content:
+                application/json:
+                  schema: {type: object}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /api/v1/alerts:
+        get:
+          tags: [query]
+          summary: Pending and firing alerts with their evidence (Prometheus-compatible).
+          operationId: getAlerts
+          responses:
+            "200":
+              description: alerts
+              content:
+                application/json:
+                  schema: {type: object}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
+      /ui:
+        get:
+          tags: [ui]
+          summary: "Overview page: services seen, slowest requests with their strongest link, firing alerts, ingest health."
+          operationId: uiOverview
+          parameters:
+            - {name: window, in: query, description: "a duration (1h, 30m) ending at `to`; overrides `from`", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/search:
+        get:
+          tags: [ui]
+          summary: Redirects a trace id to its trace page, anything else to the profile page of that id.
+          operationId: uiSearch
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
+          responses:
+            "303":
+              description: redirect
+              headers:
+                Location:
+                  schema: {type: string}
+      /ui/traces/{id}:
+        get:
+          tags: [ui]
+          summary: Trace page, a span waterfall with each span's linked profiles, strongest first.
+          operationId: uiTrace
+          parameters:
+            - {name: id, in: path, required: true, description: trace id, 32 hex digits, schema: {type: string}}
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/profiles/{id}:
+        get:
+          tags: [ui]
+          summary: Profile page, flame graph and top functions, optionally of one span's samples and against a baseline.
+          operationId: uiProfile
+          parameters:
+            - $ref: "#/components/parameters/ProfileIDPath"
+            - {name: sample_type, in: query, description: sample type name or index, schema: {type: string}}
+            - {name: span_id, in: query, description: only the samples labelled with this span (16 hex digits), schema: {type: string}}
+            - {name: baseline, in: query, description: "a duration (1h: this service's profiles of that window before this one) or profile ids separated by commas", schema: {type: string}}
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/alerts:
+        get:
+          tags: [ui]
+          summary: Alerts page, pending and firing alerts with values and evidence.
+          operationId: uiAlerts
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/rules:
+        get:
+          tags: [ui]
+          summary: Rules page, state, health, last evaluation and error of every rule.
+          operationId: uiRules
+          responses:
+            default: {$ref: "#/components/responses/Page"}
+      /ui/static/{file}:
+        get:
+          tags: [ui]
+          summary: The pages' stylesheet (ui.css) and script (ui.js).
+          operationId: uiStatic
+          parameters:
+            - {name: file, in: path, required: true, schema: {type: string, enum: [ui.css, ui.js]}}
+          responses:
+            "200":
+              description: the file
+              content:
+                text/css:
+                  schema: {type: string}
+                text/javascript:
+                  schema: {type: string}
+            "404": {$ref: "#/components/responses/NotFound"}
+    components:
+      parameters:
+        TraceIDPath:
+          name: id
+          in: path
+          required: true
+          description: trace id, 32 hex digits
+          schema: {$ref: "#/components/schemas/TraceID"}
+        ProfileIDPath:
+          name: id
+          in: path
+          required: true
+          schema: {type: string, minLength: 1}
+        From:
+          name: from
+          in: query
+          description: "start of the range, RFC 3339 or Unix seconds (default: one hour before `to`)"
+          schema: {type: string}
+        To:
+          name: to
+          in: query
+          description: "end of the range, RFC 3339 or Unix seconds (default: now)"
+          schema: {type: string}
+        Cursor:
+          name: cursor
+          in: query
+          description: the `next_cursor` of the previous page
+          schema: {type: string}
+      responses:
+        BadRequest:
+          description: invalid parameter or body; the message says which and where
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
+        Page:
+          description: an HTML page; errors (400 bad id or parameter, 404 unknown id, 503 database unavailable) are HTML pages saying what was wrong, with the search box
+          content:
+            text/html:
+              schema: {type: string}
+        NotFound:
+          description: not found
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
+        Unavailable:
+          description: database unavailable; retry after `Retry-After` seconds
+          headers:
+            Retry-After:
+              schema: {type: string}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
+        Error:
+          description: error
+      schemas:
+        TraceID: {type: string, pattern: "^[0-9a-fA-F]{32}$"}
+        SpanID: {type: string, pattern: "^[0-9a-fA-F]{16}$"}
+        Time: {type: string, description: RFC 3339 with nanoseconds}
+        Error:
+          type: object
+          required: [error]
+          properties:
+            error:
+              type: object
+              required: [message]
+              properties:
+                message: {type: string}
+        ValueType:
+          type: object
+          required: [type, unit]
+          properties:
+            type: {type: string}
+            unit: {type: string}
+        TopFunction:
+          type: object
+          required: [function, file, flat, cum, unit]
+          properties:
+            function: {type: string}
+            file: {type: string}
+            flat: {type: integer}
+            cum: {type: integer}
+            unit: {type: string}
+        Link:
+          type: object
+          required: [kind, trace_id, span_id, span_name, service, profile_id, profile_type, start, end, top_scope, top, jump]
+          properties:
+            kind: {type: string, enum: [span_samples, span_attribute, exemplar, time_window]}
+            trace_id: {type: string}
+            span_id: {type: string, description: "the span the evidence names; empty when an exemplar names none"}
+            span_name: {type: string}
+            service: {type: string}
+            profile_id: {type: string}
+            profile_type: {type: string}
+            start: {$ref: "#/components/schemas/Time"}
+            end: {$ref: "#/components/schemas/Time"}
+            overlap: {type: number, minimum: 0, maximum: 1, description: "time_window only: fraction of the span the profile covers"}
+            top_scope: {type: string, enum: [span, profile], description: "whether top is the span's own samples or the whole profile's"}
+            top:
+              type: array
+              items: {$ref: "#/components/schemas/TopFunction"}
+            jump:
+              type: object
+              description: "URLs: profile (built-in page), flamegraph, pprof, trace, and one per configured jump_links template"
+              additionalProperties: {type: string}
+        TraceLinks:
+          type: object
+          required: [trace_id, links]
+          properties:
+            trace_id: {$ref: "#/components/schemas/TraceID"}
+            links:
+              type: array
+              items: {$ref: "#/components/schemas/Link"}
+            reason: {type: string}
+        SlowRequest:
+          type: object
+          required: [metric, time, labels, trace_id, links]
+          properties:
+            metric: {type: string}
+            value: {type: number}
+            time: {$ref: "#/components/schemas/Time"}
+            labels:
+              type: object
+              additionalProperties: {type: string}
+            trace_id: {type: string}
+            span_id: {type: string}
+            profile_id: {type: string}
+            links:
+              type: array
+              items: {$ref: "#/components/schemas/Link"}
+        FunctionTrace:
+          type: object
+          required: [trace_id, span_id, span_name, service, profile_id, flat, cum, unit, jump]
+          properties:
+            trace_id: {type: string}
+            span_id: {type: string}
+            span_name: {type: string}
+            service: {type: string}
+            profile_id: {type: string}
+            flat: {type: integer}
+            cum: {type: integer}
+            unit: {type: string}
+            duration_seconds: {type: number}
+            start: {$ref: "#/components/schemas/Time"}
+            jump:
+              type: object
+              additionalProperties: {type: string}
+        Profile:
+          type: object
+          required: [profile_id, service, type, start, end, duration_seconds, sample_types, default_sample_type, totals, sample_count, labels]
+          properties:
+            profile_id: {type: string}
+            service: {type: string}
+            type: {type: string}
+            start: {$ref: "#/components/schemas/Time"}
+            end: {$ref: "#/components/schemas/Time"}
+            duration_seconds: {type: number}
+            sample_types:
+              type: array
+              items: {$ref: "#/components/schemas/ValueType"}
+            default_sample_type: {type: string}
+            totals:
+              type: array
+              items: {type: integer}
+            sample_count: {type: integer}
+            labels:
+              type: object
+              additionalProperties: {type: string}
+        FlameGraphNode:
+          type: object
+          required: [name, total, selfValue, children]
+          properties:
+            name: {type: string}
+            file: {type: string}
+            total: {type: integer}
+            selfValue: {type: integer}
+            children:
+              type: array
+              items: {$ref: "#/components/schemas/FlameGraphNode"}
+        Diff:
+          type: object
+          required: [service, type, sample_type, base, current, scale, functions]
+          properties:
+            service: {type: string}
+            type: {type: string}
+            sample_type: {$ref: "#/components/schemas/ValueType"}
+            base: {$ref: "#/components/schemas/DiffWindow"}
+            current: {$ref: "#/components/schemas/DiffWindow"}
+            scale: {type: number}
+            functions:
+              type: array
+              items:
+                type: object
+                required: [function, file, base_flat, base_cum, flat, cum, flat_delta, cum_delta]
+                properties:
+                  function: {type: string}
+                  file: {type: string}
+                  base_flat: {type: number}
+                  base_cum: {type: number}
+                  flat: {type: integer}
+                  cum: {type: integer}
+                  flat_delta: {type: number}
+                  cum_delta: {type: number}
+                  flat_relative: {type: number}
+                  cum_relative: {type: number}
+        DiffWindow:
+          type: object
+          required: [from, to, profiles, total]
+          properties:
+            from: {$ref: "#/components/schemas/Time"}
+            to: {$ref: "#/components/schemas/Time"}
+            profiles: {type: integer}
+            total: {type: integer}
+    """#
+}

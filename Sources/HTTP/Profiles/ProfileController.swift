@@ -1,0 +1,278 @@
+import Correlator
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import PostgresNIO
+import ProfileIndex
+
+/// Profile ingest and queries:
+/// - `POST /api/v1/profiles?service=&type=&profile_id=&from=&until=&<label>=` — a pprof body;
+/// - `POST /ingest?name=app.cpu{k=v}&from=&until=&format=pprof` — Pyroscope's push API (raw
+///   body or `multipart/form-data` with a `profile` part);
+/// - `POST /v1development/profiles` — OTLP profiles (protobuf);
+/// - `GET /api/v1/profiles/{id}/pprof` — the bytes as received, for `go tool pprof URL`;
+/// - `GET /api/v1/profiles/{id}/top?sample_type=&limit=` — stored flat/cum per function.
+struct ProfileController {
+    let store: Store
+    let limits: IngestLimits
+
+    private var decodingLimits: ProfileDecodingLimits {
+        ProfileDecodingLimits(maxDecompressedBytes: limits.maxDecompressedBytes)
+    }
+
+    func addRoutes(to router: Router<CorrelatorRequestContext>) {
+        router.post("/api/v1/profiles") { request, context in try await ingestPprof(request, context: context) }
+        router.post("/ingest") { request, context in try await ingestPyroscope(request, context: context) }
+        router.post("/v1development/profiles") { request, context in try await ingestOTLP(request, context: context) }
+        router.get("/api/v1/profiles/{id}/pprof") { request, context in try await raw(request, context: context) }
+        router.get("/api/v1/profiles/{id}/top") { request, context in try await top(request, context: context) }
+    }
+
+    // MARK: - Ingest
+
+    struct IngestResponse: ResponseEncodable {
+        let profile_id: String
+    }
+
+    func ingestPprof(_ request: Request, context: CorrelatorRequestContext) async throws -> IngestResponse {
+        let query = request.uri.queryParameters
+        let body = try await pprofBody(request)
+        let profile = try decodePprof(body)
+        var labels: [String: String] = [:]
+        let reserved: Set<Substring> = ["service", "type", "profile_id", "from", "until"]
+        for (key, value) in query where !reserved.contains(key) {
+            labels[String(key)] = String(value)
+        }
+        let upload = try makeUpload(
+            tenant: context.tenant, service: query["service"].map(String.init), kindName: query["type"].map(String.init),
+            profileID: query["profile_id"].map(String.init), from: query["from"], until: query["until"],
+            labels: labels, raw: body, profile: profile
+        )
+        try await write([upload], route: "pprof")
+        return IngestResponse(profile_id: upload.profileID)
+    }
+
+    func ingestPyroscope(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        if let format = query["format"], !format.isEmpty, format != "pprof" {
+            throw ProfileIngestError("format '\(format)' is not supported; send pprof (format=pprof)", status: .unsupportedMediaType)
+        }
+        guard let nameText = query["name"], !nameText.isEmpty else {
+            throw ProfileIngestError("query parameter 'name' (app.cpu{k=v,…}) is required")
+        }
+        let name = try PyroscopeName(parsing: String(nameText))
+        var body = try await pprofBody(request)
+        if let contentType = request.headers[.contentType], let boundary = MultipartFormData.boundary(contentType: contentType) {
+            let form = try MultipartFormData(body, boundary: boundary)
+            guard let part = form.part(named: "profile") else {
+                throw ProfileIngestError("multipart body has no 'profile' part (parts: \(form.parts.map(\.name).joined(separator: ", ")))")
+            }
+            body = part
+        }
+        let profile = try decodePprof(body)
+        let upload = try makeUpload(
+            tenant: context.tenant, service: name.service, kindName: name.kind?.rawValue, profileID: nil,
+            from: query["from"], until: query["until"], labels: name.labels, raw: body, profile: profile
+        )
+        try await write([upload], route: "pyroscope")
+        return Response(status: .ok)
+    }
+
+    func ingestOTLP(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
+        if let contentType = request.headers[.contentType]?.lowercased(), contentType.contains("json") {
+            throw ProfileIngestError("OTLP profiles are accepted as application/x-protobuf only", status: .unsupportedMediaType)
+        }
+        let body = try await pprofBody(request)
+        let profiles: [OTLPProfile]
+        do {
+            profiles = try OTLPProfilesDecoder(limits: decodingLimits).decode(body)
+        } catch {
+            throw Self.refusal(error, what: "OTLP profiles")
+        }
+        var uploads: [ProfileUpload] = []
+        for (index, otlp) in profiles.enumerated() {
+            var labels = otlp.resourceAttributes
+            labels.removeValue(forKey: "service.name")
+            let service = otlp.serviceName ?? "unknown_service"
+            let startNanos = otlp.profile.timeNanos != 0 ? otlp.profile.timeNanos : Self.nowNanos()
+            guard let kind = ProfileKind(inferredFrom: otlp.profile) else {
+                throw ProfileIngestError("OTLP profile \(index): cannot tell the profile type from sample type \(otlp.profile.sampleTypes.map(\.description).joined(separator: ", "))")
+            }
+            let profileID = otlp.profileID ?? ContentUUID.make([
+                Array(context.tenant.utf8), Array(service.utf8), Array(String(index).utf8), Array(body.readableBytesView),
+            ])
+            uploads.append(ProfileUpload(
+                tenant: context.tenant, profileID: profileID, service: service, kind: kind,
+                startNanos: startNanos, durationNanos: otlp.profile.durationNanos, labels: labels, raw: nil, profile: otlp.profile
+            ))
+        }
+        try await write(uploads, route: "otlp")
+        // ExportProfilesServiceResponse with no partial_success: the empty message.
+        return Response(status: .ok, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer()))
+    }
+
+    // MARK: - Queries
+
+    func raw(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let stored = try await Self.databaseCall { try await store.profileRaw(tenant: context.tenant, profileID: id) }
+        switch stored {
+        case .notFound:
+            throw HTTPError(.notFound, message: "no profile '\(id)'")
+        case .noRawBytes:
+            throw HTTPError(.notFound, message: "profile '\(id)' came from OTLP and has no pprof bytes")
+        case .bytes(let bytes):
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(id).pb.gz\""],
+                body: .init(byteBuffer: bytes)
+            )
+        }
+    }
+
+    struct TopResponse: ResponseEncodable {
+        let profile_id: String
+        let sample_type: ProfileValueType
+        let total: Int64
+        let functions: [PprofReport.TopEntry]
+    }
+
+    func top(_ request: Request, context: CorrelatorRequestContext) async throws -> TopResponse {
+        let id = try context.parameters.require("id")
+        let query = request.uri.queryParameters
+        var limit = 100
+        if let text = query["limit"] {
+            guard let number = Int(text), number >= 0 else {
+                throw HTTPError(.badRequest, message: "limit must be a non-negative integer, got '\(text)'")
+            }
+            limit = number
+        }
+        let sampleType = query["sample_type"].map(String.init)
+        let result: StoredProfileTop?
+        do {
+            result = try await Self.databaseCall {
+                try await store.profileTop(tenant: context.tenant, profileID: id, sampleType: sampleType, limit: limit)
+            }
+        } catch let error as UnknownSampleTypeError {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        guard let result else { throw HTTPError(.notFound, message: "no profile '\(id)'") }
+        return TopResponse(profile_id: result.profileID, sample_type: result.sampleType, total: result.total, functions: result.functions)
+    }
+
+    // MARK: - Helpers
+
+    /// The body within the limits, `Content-Encoding` undone.
+    private func pprofBody(_ request: Request) async throws -> ByteBuffer {
+        let collected = try await RequestBody.collect(request, limits: limits)
+        return try RequestBody.decode(collected, contentEncoding: request.headers[.contentEncoding], limits: limits)
+    }
+
+    private func decodePprof(_ body: ByteBuffer) throws -> Profile {
+        guard body.readableBytes > 0 else { throw ProfileIngestError("empty body: expected a pprof profile") }
+        do {
+            return try PprofDecoder(limits: decodingLimits).decode(body)
+        } catch {
+            throw Self.refusal(error, what: "pprof")
+        }
+    }
+
+    static func refusal(_ error: ProfileDecodingError, what: String) -> ProfileIngestError {
+        let tooLarge = error.code == .tooLarge || error.code == .tooManySamples
+        return ProfileIngestError("\(what): \(error)", status: tooLarge ? .contentTooLarge : .badRequest)
+    }
+
+    private func makeUpload(
+        tenant: String, service: String?, kindName: String?, profileID: String?,
+        from: Substring?, until: Substring?, labels: [String: String], raw: ByteBuffer, profile: Profile
+    ) throws -> ProfileUpload {
+        let service = (service?.isEmpty == false ? service : nil) ?? labels["service_name"] ?? labels["job"] ?? "unknown_service"
+        let kind: ProfileKind
+        if let kindName, !kindName.isEmpty {
+            guard let named = ProfileKind(name: kindName) else {
+                throw ProfileIngestError("type '\(kindName)' is not one of \(ProfileKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kind = named
+        } else if let inferred = ProfileKind(inferredFrom: profile) {
+            kind = inferred
+        } else {
+            throw ProfileIngestError("cannot tell the profile type from sample types \(profile.sampleTypes.map(\.description).joined(separator: ", ")); pass type=")
+        }
+        var startNanos = profile.timeNanos
+        var durationNanos = profile.durationNanos
+        if let from {
+            startNanos = try Self.parseTime(from, parameter: "from")
+        }
+        if let until {
+            let end = try Self.parseTime(until, parameter: "until")
+            guard end >= startNanos else { throw ProfileIngestError("until (\(until)) is before from") }
+            durationNanos = end - startNanos
+        }
+        if startNanos == 0 { startNanos = Self.nowNanos() }
+        if let profileID {
+            guard !profileID.isEmpty, profileID.utf8.count <= 128 else {
+                throw ProfileIngestError("profile_id must be 1 to 128 characters")
+            }
+        }
+        let id = profileID ?? ContentUUID.make([
+            Array(tenant.utf8), Array(service.utf8), Array(kind.rawValue.utf8), Array(String(startNanos).utf8),
+            Array(raw.readableBytesView),
+        ])
+        return ProfileUpload(
+            tenant: tenant, profileID: id, service: service, kind: kind, startNanos: startNanos,
+            durationNanos: durationNanos, labels: labels, raw: raw, profile: profile
+        )
+    }
+
+    private func write(_ uploads: [ProfileUpload], route: String) async throws {
+        let stored = try await Self.databaseCall { try await store.writeProfiles(uploads) }
+        Counter(label: "correlator_profiles_ingested_total", dimensions: [("route", route)]).increment(by: stored.filter { $0 }.count)
+    }
+
+    /// Unix seconds (integer or fractional; milli/micro/nanoseconds recognised by size) or RFC 3339.
+    static func parseTime(_ text: Substring, parameter: String) throws -> Int64 {
+        if let number = Double(text) {
+            let magnitude = abs(number)
+            let nanos: Double = magnitude >= 1e17 ? number : magnitude >= 1e14 ? number * 1e3 : magnitude >= 1e11 ? number * 1e6 : number * 1e9
+            guard nanos.isFinite, abs(nanos) < 9.2e18 else { throw ProfileIngestError("\(parameter) '\(text)' is out of range") }
+            return Int64(nanos)
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var date = formatter.date(from: String(text))
+        if date == nil {
+            formatter.formatOptions = [.withInternetDateTime]
+            date = formatter.date(from: String(text))
+        }
+        guard let date else {
+            throw ProfileIngestError("\(parameter) '\(text)' is neither Unix seconds nor an RFC 3339 time")
+        }
+        return Int64((date.timeIntervalSince1970 * 1e9).rounded())
+    }
+
+    static func nowNanos() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1e9).rounded())
+    }
+
+    /// Runs a store call; a database that is down or overloaded becomes a 503 with `Retry-After`.
+    static func databaseCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw unavailable(error)
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? PSQLError { throw unavailable(inner) }
+            if let inner = error.closureError { throw inner }
+            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database transaction failed; retry")
+        }
+    }
+
+    private static func unavailable(_ error: PSQLError) -> any Error {
+        let state = error.serverInfo?[.sqlState] ?? ""
+        let transient = state.isEmpty || ["08", "40", "53", "57"].contains(String(state.prefix(2)))
+        guard transient else { return error }
+        return HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database unavailable; retry")
+    }
+}

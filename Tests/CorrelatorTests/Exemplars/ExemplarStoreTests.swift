@@ -1,0 +1,148 @@
+import Exemplars
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import TestSupport
+
+@testable import Correlator
+
+@Suite("Exemplar writer and query against a real PostgreSQL")
+struct ExemplarStoreTests {
+    func store(_ client: PostgresClient) throws -> Store {
+        let logger = Logger(label: "test")
+        return Store(client: client, target: "test", migrator: try Migrator(directory: TestDatabase.migrationsDirectory, logger: logger), logger: logger)
+    }
+
+    func exemplar(_ trace: String, value: Double = 1, at timestamp: Int64, le: String = "1", explicit: Bool = true) -> Exemplar {
+        Exemplar(
+            series: LabelSet(["__name__": "rpc_seconds_bucket", "le": le]),
+            labels: LabelSet(["trace_id": trace]),
+            value: value, timestamp: timestamp, hasExplicitTimestamp: explicit
+        )
+    }
+
+    @Test func oldAndFutureDatedExemplarsGetTheirPartitions() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            // 2020-02-29 and 2030-01-01: far outside the partitions the migration created.
+            let old = exemplar(String(repeating: "1", count: 32), at: 1_582_934_400_123)
+            let future = exemplar(String(repeating: "2", count: 32), at: 1_893_456_000_000)
+            let result = try await store.writeExemplars([old, future], tenant: "t")
+            #expect(result.stored == 2)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: 2_000_000_000_000)
+            #expect(found.count == 1)
+            #expect(found.first?.exemplars.map(\.timestamp) == [1_582_934_400_123, 1_893_456_000_000])
+        }
+    }
+
+    @Test func repeatsCollapseWithinABatchAndAcrossBatches() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let a = String(repeating: "a", count: 32), b = String(repeating: "b", count: 32)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            // One batch: A A B B A at successive scrape times, plus a NaN value repeated.
+            let batch = [
+                exemplar(a, at: now, explicit: false), exemplar(a, at: now + 1, explicit: false),
+                exemplar(b, at: now + 2, explicit: false), exemplar(b, at: now + 3, explicit: false),
+                exemplar(a, at: now + 4, explicit: false),
+                exemplar(a, value: .nan, at: now, le: "2"), exemplar(a, value: .nan, at: now + 1, le: "2"),
+            ]
+            #expect(try await store.writeExemplars(batch, tenant: "t").stored == 4)
+            // The next scrape repeats the latest exemplar of each series: nothing new.
+            let again = [exemplar(a, at: now + 10, explicit: false), exemplar(a, value: .nan, at: now + 10, le: "2")]
+            #expect(try await store.writeExemplars(again, tenant: "t").stored == 0)
+            // Another tenant is independent.
+            #expect(try await store.writeExemplars(again, tenant: "u").stored == 2)
+            // A new value of the same trace id is a new exemplar.
+            #expect(try await store.writeExemplars([exemplar(a, value: 2, at: now + 20)], tenant: "t").stored == 1)
+        }
+    }
+
+    @Test func valuesAndTimestampsAreFormattedAsPrometheusDoes() {
+        #expect(ExemplarQueryResponse.formatValue(0.000211966) == "0.000211966")
+        #expect(ExemplarQueryResponse.formatValue(1e-05) == "0.00001")
+        #expect(ExemplarQueryResponse.formatValue(1.5e-7) == "0.00000015")
+        #expect(ExemplarQueryResponse.formatValue(1e21) == "1000000000000000000000")
+        #expect(ExemplarQueryResponse.formatValue(12.0) == "12")
+        #expect(ExemplarQueryResponse.formatValue(-2.5) == "-2.5")
+        #expect(ExemplarQueryResponse.formatValue(.infinity) == "+Inf")
+        #expect(ExemplarQueryResponse.formatValue(-.infinity) == "-Inf")
+        #expect(ExemplarQueryResponse.formatValue(.nan) == "NaN")
+        #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_848) == "1795442837.848")
+        #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_850) == "1795442837.850")
+        #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_005) == "1795442837.005")
+        #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_000) == "1795442837")
+    }
+
+    @Test func awkwardLabelValuesRoundTrip() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let series = LabelSet(["__name__": "m_total", "path": "a\tb\\c\nd\"e", "nul": "x\u{0}y", "emoji": "🙂"])
+            let labels = LabelSet(["note": "\"quoted\"", "profile_id": "p\\1"])
+            let exemplar = Exemplar(series: series, labels: labels, value: -.infinity, timestamp: 1_795_442_837_001)
+            #expect(try await store.writeExemplars([exemplar], tenant: "t").stored == 1)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "m_total"), start: 0, end: 1_900_000_000_000)
+            #expect(found.first?.series == LabelSet(["__name__": "m_total", "path": "a\tb\\c\nd\"e", "nul": "x\u{FFFD}y", "emoji": "🙂"]))
+            #expect(found.first?.exemplars.first?.labels == labels)
+            #expect(found.first?.exemplars.first?.value == -.infinity)
+            let rows = try await client.query("SELECT profile_id, trace_id IS NULL FROM exemplars")
+            for try await (profile, noTrace) in rows.decode((String?, Bool).self) {
+                #expect(profile == "p\\1" && noTrace)
+            }
+        }
+    }
+}
+
+@Suite struct ScrapeConfigTests {
+    func load(_ yaml: String) throws -> CorrelatorConfiguration {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("correlator-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try CorrelatorConfiguration.load(configFile: file.path, environment: [:])
+    }
+
+    @Test func prometheusShapedScrapeConfigs() throws {
+        let configuration = try load("""
+            scrape_configs:
+              - job_name: checkout
+                scrape_interval: 15s
+                metrics_path: /prom
+                labels: {env: prod}
+                static_configs:
+                  - targets: ["127.0.0.1:8080", "localhost:9090"]
+                    labels: {team: payments}
+              - job_name: other
+                static_configs:
+                  - targets: ["10.0.0.1:80"]
+            exemplars:
+              trace_id_labels: [traceID]
+            """)
+        #expect(configuration.scrapeConfigs.count == 2)
+        let checkout = configuration.scrapeConfigs[0]
+        #expect(checkout.jobName == "checkout" && checkout.interval == .seconds(15) && checkout.timeout == .seconds(10))
+        #expect(checkout.metricsPath == "/prom" && checkout.scheme == "http")
+        #expect(checkout.targets.map(\.address) == ["127.0.0.1:8080", "localhost:9090"])
+        #expect(checkout.targets[0].labels == ["env": "prod", "team": "payments"])
+        #expect(configuration.scrapeConfigs[1].interval == .seconds(60))
+        #expect(configuration.exemplars.idKeys.traceID == ["traceID"])
+        #expect(configuration.exemplars.idKeys.spanID == ExemplarIDKeys.default.spanID)
+    }
+
+    @Test(arguments: [
+        ("scrape_configs:\n  - static_configs: [{targets: ['a:1']}]\n", "job_name"),
+        ("scrape_configs:\n  - job_name: x\n    static_configs: [{targets: ['nohost']}]\n", "host:port"),
+        ("scrape_configs:\n  - job_name: x\n    scrape_interval: 5s\n    scrape_timeout: 10s\n", "longer than scrape_interval"),
+        ("scrape_configs:\n  - job_name: x\n    colour: blue\n", "unknown scrape config key 'colour'"),
+        ("scrape_configs:\n  - job_name: x\n  - job_name: x\n", "appears twice"),
+        ("exemplars:\n  trace_labels: [a]\n", "unknown exemplars setting"),
+    ])
+    func badScrapeConfigsNameTheProblem(yaml: String, message: String) throws {
+        do {
+            _ = try load(yaml)
+            Issue.record("accepted \(yaml)")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains(message), "\(error)")
+        }
+    }
+}

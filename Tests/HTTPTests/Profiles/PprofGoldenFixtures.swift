@@ -1,0 +1,1 @@
+../../ProfileIndexTests/Support/Fixtures.swift

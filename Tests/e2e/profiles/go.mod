@@ -1,0 +1,3 @@
+module correlator.e2e/profiles
+
+go 1.19
