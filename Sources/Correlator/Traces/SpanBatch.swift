@@ -162,29 +162,13 @@ public struct SpanBatch: Sendable {
 
     /// One span of the batch as a value (convenient in tests and query code; the columns are
     /// the fast path).
-    public subscript(index: Int) -> Row {
-        Row(
+    public subscript(index: Int) -> StoredSpan {
+        StoredSpan(
             traceID: traceIDs[index], spanID: spanIDs[index], parentSpanID: parentSpanIDs[index],
             service: services[index], name: names[index], kind: kinds[index],
             startUnixNano: startUnixNanos[index], durationNanos: durationNanos[index],
             statusCode: statusCodes[index], statusMessage: statusMessages[index],
-            profileID: profileIDs[index], attributesJSON: attributesJSON(at: index)
+            attributesJSON: attributesJSON(at: index), profileID: profileIDs[index]
         )
-    }
-
-    /// One span, as a row of the `spans` table.
-    public struct Row: Hashable, Sendable {
-        public var traceID: TraceID
-        public var spanID: SpanID
-        public var parentSpanID: SpanID?
-        public var service: String
-        public var name: String
-        public var kind: Int16
-        public var startUnixNano: Int64
-        public var durationNanos: Int64
-        public var statusCode: Int16
-        public var statusMessage: String
-        public var profileID: String?
-        public var attributesJSON: String
     }
 }

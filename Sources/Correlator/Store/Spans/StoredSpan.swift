@@ -1,6 +1,6 @@
 import Exemplars
 
-/// A span as read back from the `spans` table.
+/// One span as a row of the `spans` table: as read back, or one of a `SpanBatch` as a value.
 public struct StoredSpan: Sendable, Hashable {
     public var traceID: TraceID
     public var spanID: SpanID

@@ -53,6 +53,16 @@ struct UTCTime: Equatable {
 
     /// RFC 3339 with nanoseconds: `2023-11-14T22:13:20.001500000Z`.
     var rfc3339: String {
+        formatted(separator: "T", fraction: nanosecond, fractionDigits: 9, zone: "Z")
+    }
+
+    /// A PostgreSQL `timestamptz` literal in UTC with microseconds (floored):
+    /// `2023-11-14 22:13:20.001500+00`.
+    var postgresText: String {
+        formatted(separator: " ", fraction: nanosecond / 1000, fractionDigits: 6, zone: "+00")
+    }
+
+    private func formatted(separator: Character, fraction: Int64, fractionDigits: Int, zone: String) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(30)
         SpanCopyEncoder.appendPadded(year, width: 4, to: &output)
@@ -60,37 +70,15 @@ struct UTCTime: Equatable {
         SpanCopyEncoder.appendPadded(month, width: 2, to: &output)
         output.append(UInt8(ascii: "-"))
         SpanCopyEncoder.appendPadded(day, width: 2, to: &output)
-        output.append(UInt8(ascii: "T"))
+        output.append(contentsOf: String(separator).utf8)
         SpanCopyEncoder.appendPadded(hour, width: 2, to: &output)
         output.append(UInt8(ascii: ":"))
         SpanCopyEncoder.appendPadded(minute, width: 2, to: &output)
         output.append(UInt8(ascii: ":"))
         SpanCopyEncoder.appendPadded(second, width: 2, to: &output)
         output.append(UInt8(ascii: "."))
-        SpanCopyEncoder.appendPadded(nanosecond, width: 9, to: &output)
-        output.append(UInt8(ascii: "Z"))
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    /// A PostgreSQL `timestamptz` literal in UTC with microseconds (floored):
-    /// `2023-11-14 22:13:20.001500+00`.
-    var postgresText: String {
-        var output: [UInt8] = []
-        output.reserveCapacity(29)
-        SpanCopyEncoder.appendPadded(year, width: 4, to: &output)
-        output.append(UInt8(ascii: "-"))
-        SpanCopyEncoder.appendPadded(month, width: 2, to: &output)
-        output.append(UInt8(ascii: "-"))
-        SpanCopyEncoder.appendPadded(day, width: 2, to: &output)
-        output.append(UInt8(ascii: " "))
-        SpanCopyEncoder.appendPadded(hour, width: 2, to: &output)
-        output.append(UInt8(ascii: ":"))
-        SpanCopyEncoder.appendPadded(minute, width: 2, to: &output)
-        output.append(UInt8(ascii: ":"))
-        SpanCopyEncoder.appendPadded(second, width: 2, to: &output)
-        output.append(UInt8(ascii: "."))
-        SpanCopyEncoder.appendPadded(nanosecond / 1000, width: 6, to: &output)
-        output.append(contentsOf: "+00".utf8)
+        SpanCopyEncoder.appendPadded(fraction, width: fractionDigits, to: &output)
+        output.append(contentsOf: zone.utf8)
         return String(decoding: output, as: UTF8.self)
     }
 
