@@ -6,15 +6,23 @@ import Rules
 
 /// `GET /api/v1/rules`, `GET /api/v1/alerts` (Prometheus's response shapes, read from the
 /// database so every replica answers the same) and `POST /-/reload`.
+///
+/// Rules run for one tenant (`alerting.tenant`); every other tenant sees no rules and no alerts.
 struct AlertingController {
     let rules: RuleManager
     let repository: RuleStateRepository
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
-        router.get("/api/v1/rules") { _, _ -> Response in
-            try await rulesResponse()
+        router.get("/api/v1/rules") { _, context -> Response in
+            guard context.tenant == repository.tenant else {
+                return try Self.json(APIResponse(data: RulesData(groups: [])))
+            }
+            return try await rulesResponse()
         }
-        router.get("/api/v1/alerts") { _, _ -> Response in
+        router.get("/api/v1/alerts") { _, context -> Response in
+            guard context.tenant == repository.tenant else {
+                return try Self.json(APIResponse(data: AlertsData(alerts: [])))
+            }
             let alerts = try await withDatabase { try await repository.activeAlerts() }
             return try Self.json(APIResponse(data: AlertsData(alerts: alerts.map(APIAlert.init))))
         }

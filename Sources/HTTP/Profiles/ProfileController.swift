@@ -19,7 +19,7 @@ struct ProfileController {
     let limits: IngestLimits
 
     private var decodingLimits: ProfileDecodingLimits {
-        ProfileDecodingLimits(maxDecompressedBytes: limits.maxDecompressedBytes)
+        ProfileDecodingLimits(maxDecompressedBytes: limits.maxDecompressedBytes, maxSamples: limits.maxSamplesPerProfile)
     }
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
