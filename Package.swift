@@ -132,3 +132,16 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// libFuzzer targets for every decoder (`make fuzz`): built only when CORRELATOR_FUZZ is set, with
+// `--sanitize=fuzzer` (libFuzzer supplies `main`, so the target is a library-style executable).
+if ProcessInfo.processInfo.environment["CORRELATOR_FUZZ"] != nil {
+    package.products.append(.executable(name: "correlator-fuzz", targets: ["CorrelatorFuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "CorrelatorFuzz",
+            dependencies: ["Exemplars", "ProfileIndex", "Rules", "ProtobufWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/CorrelatorFuzz",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}
