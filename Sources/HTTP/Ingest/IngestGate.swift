@@ -34,6 +34,25 @@ struct IngestGate: RouterMiddleware {
         guard case .ingest(let writer) = RouteAccess(method: request.method, path: path), let queue = queues[writer] else {
             return try await next(request, context)
         }
+        do {
+            return try await gate(request, context: context, writer: writer, queue: queue, next: next)
+        } catch let error as HTTPError where writer == .traces {
+            // OTLP/HTTP clients read a google.rpc.Status in the request's encoding.
+            guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else { throw error }
+            let code: RPCStatus.Code = switch error.status {
+            case .contentTooLarge, .tooManyRequests: .resourceExhausted
+            case .serviceUnavailable: .unavailable
+            default: .invalidArgument
+            }
+            return encoding.response(error.status, RPCStatus(code: code, message: error.body ?? "\(error.status)"), headers: error.headers)
+        }
+    }
+
+    private func gate(
+        _ request: Request, context: Context, writer: RouteAccess.Writer, queue: WriterQueue,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let path = request.uri.path
         let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         if case .limited(let limit, let seconds) = rateLimiter.admitRequest(tenant: context.tenant) {
             throw Self.refusal(.tooManyRequests, limit: limit, route: route, retryAfter: seconds, message: "tenant '\(context.tenant)' is over its ingest rate (\(limit)); retry in \(seconds) s")
