@@ -8,7 +8,7 @@ APT_PACKAGES := $(shell cat deps/apt/*.txt 2>/dev/null | sed 's/\#.*//')
 PIP_FILES    := $(wildcard deps/pip/*.txt)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build run test unit e2e deps bench clean chaos fuzz
+.PHONY: all build run test unit e2e deps bench clean chaos fuzz soak
 
 all: build
 
@@ -53,6 +53,13 @@ CHAOS_ROUNDS ?= 3
 chaos: deps
 	$(SWIFT) build --product correlator
 	CORRELATOR_BIN="$$($(SWIFT) build --show-bin-path)/correlator" CHAOS_ROUNDS=$(CHAOS_ROUNDS) bash Tests/e2e/faults.sh
+
+## soak: 10 minutes (SOAK_SECONDS) of mixed ingest and queries at half the measured span
+## capacity against a release build: no errors, RSS flat, p99 stable (Tests/soak/soak.sh).
+SOAK_SECONDS ?= 600
+soak: deps
+	$(SWIFT) build -c release --product correlator
+	CORRELATOR_BIN="$$($(SWIFT) build -c release --show-bin-path)/correlator" SOAK_SECONDS=$(SOAK_SECONDS) bash Tests/soak/soak.sh
 
 ## fuzz: libFuzzer (with AddressSanitizer) on every decoder for FUZZ_SECONDS each, seeded from the
 ## fixtures; prints executions and crashes per target. Crash inputs land in Fuzz/crashes/.
