@@ -34,9 +34,9 @@ samples = []  # (t, stream, ok, latency)
 recent_traces = []
 
 
-def record(stream, ok, latency):
+def record(stream, ok, latency, name):
     with lock:
-        samples.append((time.monotonic() - start, stream, ok, latency))
+        samples.append((time.monotonic() - start, stream, ok, latency, name))
 
 
 def paced(stream, per_second, make_request):
@@ -51,6 +51,7 @@ def paced(stream, per_second, make_request):
         next_at += interval
         n += 1
         method, path, body, headers = make_request(n)
+        name = stream if stream != "queries" else "query " + path.split("?")[0].replace(path.split("/")[4] if path.startswith("/api/v1/traces/") else "\0", "{id}")
         t0 = time.monotonic()
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -61,7 +62,7 @@ def paced(stream, per_second, make_request):
             ok = False
             connection.close()
             connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-        record(stream, ok, time.monotonic() - t0)
+        record(stream, ok, time.monotonic() - t0, name)
 
 
 def spans_stream():
@@ -154,6 +155,14 @@ for minute in range(int(SECONDS // 60) + (1 if SECONDS % 60 else 0)):
     rows.append(row)
     print("%6d %9.1f %9d %7d %11.1f %11.1f %11.1f %11.1f" % tuple(row[k] for k in ("minute", "rss_mib", "requests", "errors", "ingest_p50_ms", "ingest_p99_ms", "query_p50_ms", "query_p99_ms")))
 
+# Latency by request kind, first and last third of the run: which one drifts.
+by_kind = {}
+for name in sorted({s[4] for s in samples}):
+    early = [s[3] * 1000 for s in samples if s[4] == name and s[0] < SECONDS / 3]
+    late = [s[3] * 1000 for s in samples if s[4] == name and s[0] >= 2 * SECONDS / 3]
+    by_kind[name] = {"p99_first_third_ms": round(percentile(early, 0.99), 1), "p99_last_third_ms": round(percentile(late, 0.99), 1)}
+    print("%-40s p99 first third %9.1f ms, last third %9.1f ms" % (name, by_kind[name]["p99_first_third_ms"], by_kind[name]["p99_last_third_ms"]))
+
 # RSS trend over the second half (after warm-up): least-squares slope in MiB per minute.
 half = [r for r in rss if r[0] >= SECONDS / 2]
 n = len(half)
@@ -166,6 +175,6 @@ if n >= 2:
 summary = {"seconds": SECONDS, "spans_per_second": SPANS_PER_SECOND, "requests": len(samples),
            "errors": sum(1 for s in samples if not s[2]), "rss_start_mib": round(rss[0][1] / 1024, 1),
            "rss_end_mib": round(rss[-1][1] / 1024, 1), "rss_slope_second_half_mib_per_min": round(slope, 2),
-           "rows": rows}
-print(json.dumps({k: v for k, v in summary.items() if k != "rows"}))
+           "by_kind": by_kind, "rows": rows}
+print(json.dumps({k: v for k, v in summary.items() if k not in ("rows", "by_kind")}))
 json.dump(summary, open(OUT, "w"), indent=1)
