@@ -28,6 +28,7 @@ seed prometheus_text "$ROOT/Tests/Fixtures/pprof-go119/metrics.om.txt"
 seed otlp_traces_protobuf "$ROOT/Tests/Fixtures/otlp/spans.pb"
 seed otlp_traces_json "$ROOT/Tests/Fixtures/otlp/spans.json"
 seed rule_file "$ROOT"/Fuzz/seeds/rule_file/*
+seed gzip "$ROOT"/Tests/Fixtures/pprof-go119/*.pb.gz
 for dir in "$ROOT"/Fuzz/seeds/*/; do seed "$(basename "$dir")" "$dir"*; done
 
 printf '%-22s %12s %8s %s\n' target executions crashes seeds

@@ -4,7 +4,8 @@ import NIOCore
 import ProfileIndex
 import Rules
 
-/// libFuzzer entry points for every decoder that reads untrusted bytes, one binary for all:
+/// libFuzzer entry points for every decoder that reads untrusted bytes (ingest bodies, gzip,
+/// the exemplar query selector, rule files), one binary for all:
 /// `CORRELATOR_FUZZ_TARGET` picks the decoder (see ``FuzzTarget``). Built by `make fuzz` with
 /// `--sanitize=fuzzer --sanitize=address`; a decoder may throw on any input, never crash, hang
 /// or read out of bounds. The OTLP trace decoder's sources are linked in (Traces/ is a link to
@@ -19,6 +20,8 @@ enum FuzzTarget: String, CaseIterable {
     case pprof
     case otlpProfiles = "otlp_profiles"
     case ruleFile = "rule_file"
+    case seriesSelector = "series_selector"
+    case gzip
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["CORRELATOR_FUZZ_TARGET"] ?? ""
@@ -67,6 +70,13 @@ enum FuzzTarget: String, CaseIterable {
         case .ruleFile:
             guard let text = String(validating: bytes, as: UTF8.self) else { return }
             _ = try? RuleFile.parse(yaml: text, file: "fuzz.yml")
+        case .seriesSelector:
+            // The `query` parameter of /api/v1/query_exemplars.
+            guard let text = String(validating: bytes, as: UTF8.self) else { return }
+            _ = try? SeriesSelector(parsing: text)
+        case .gzip:
+            // Content-Encoding: gzip of every ingest route, under its decompressed limit.
+            _ = try? GzipInflater.inflate(ByteBuffer(bytes: bytes), limit: 1 << 20)
         }
     }
 }
@@ -100,5 +110,8 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMu
     let text = Array("# TYPE a counter\na_total 1 # {trace_id=\"0123\"} 1 1700000000\n# EOF\n".utf8)
     write(.snappy, "text.snappy", text.withUnsafeBytes { Snappy.compress($0) })
     write(.snappy, "request.snappy", RemoteWriteEncoder.encodeBody(request))
+    for (index, query) in [#"http_server_request_duration_seconds_bucket{job="api",le=~"0\\.[0-9]+"}"#, #"{__name__=~".+",route!="/health"}"#, "up"].enumerated() {
+        write(.seriesSelector, "query-\(index)", Array(query.utf8))
+    }
     exit(0)
 }
