@@ -8,7 +8,7 @@ APT_PACKAGES := $(shell cat deps/apt/*.txt 2>/dev/null | sed 's/\#.*//')
 PIP_FILES    := $(wildcard deps/pip/*.txt)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build run test unit e2e deps bench clean
+.PHONY: all build run test unit e2e deps bench clean chaos fuzz soak
 
 all: build
 
@@ -47,6 +47,29 @@ e2e: deps
 	  echo "== $$suite"; bash "$$suite" || status=1; \
 	done; exit $$status
 
+## chaos: the long fault test: several rounds of PostgreSQL down 20 s and kill -9 of Correlator
+## while the OpenTelemetry SDK and Prometheus send (Tests/e2e/faults.sh; `make test` runs one round).
+CHAOS_ROUNDS ?= 3
+chaos: deps
+	$(SWIFT) build --product correlator
+	CORRELATOR_BIN="$$($(SWIFT) build --show-bin-path)/correlator" CHAOS_ROUNDS=$(CHAOS_ROUNDS) bash Tests/e2e/faults.sh
+
+## soak: 10 minutes (SOAK_SECONDS) of mixed ingest and queries at half the measured span
+## capacity against a release build: no errors, RSS flat, p99 stable (Tests/soak/soak.sh).
+SOAK_SECONDS ?= 600
+soak: deps
+	$(SWIFT) build -c release --product correlator
+	CORRELATOR_BIN="$$($(SWIFT) build -c release --show-bin-path)/correlator" SOAK_SECONDS=$(SOAK_SECONDS) bash Tests/soak/soak.sh
+
+## fuzz: libFuzzer (with AddressSanitizer) on every decoder for FUZZ_SECONDS each, seeded from the
+## fixtures; prints executions and crashes per target. Crash inputs land in Fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= openmetrics prometheus_text remote_write snappy otlp_traces_protobuf otlp_traces_json pprof otlp_profiles rule_file series_selector gzip
+FUZZ_BUILD := CORRELATOR_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product correlator-fuzz --sanitize=fuzzer --sanitize=address
+fuzz: deps
+	$(FUZZ_BUILD)
+	bash Fuzz/run.sh "$$($(FUZZ_BUILD) --show-bin-path)/correlator-fuzz" $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 ## bench: each script in Benchmarks/ measures Correlator and its peer in the same run and
 ## prints rows of one table.
 bench: deps
@@ -56,4 +79,4 @@ bench: deps
 	for b in Benchmarks/*.sh; do bash "$$b" || echo "$$b failed"; done
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

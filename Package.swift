@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -78,6 +79,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -124,9 +126,24 @@ let package = Package(
             dependencies: [
                 "HTTP", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets for every decoder (`make fuzz`): built only when CORRELATOR_FUZZ is set, with
+// `--sanitize=fuzzer` (libFuzzer supplies `main`, so the target is a library-style executable).
+if ProcessInfo.processInfo.environment["CORRELATOR_FUZZ"] != nil {
+    package.products.append(.executable(name: "correlator-fuzz", targets: ["CorrelatorFuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "CorrelatorFuzz",
+            dependencies: ["Exemplars", "ProfileIndex", "Rules", "ProtobufWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/CorrelatorFuzz",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}

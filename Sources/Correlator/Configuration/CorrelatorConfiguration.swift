@@ -20,8 +20,10 @@ public struct CorrelatorConfiguration: Sendable {
     public var migrate = true
     /// Where the SQL migrations are; nil finds them next to the sources or the executable.
     public var migrationsDirectory: String?
-    /// Size limits of ingest requests (`limits:` in the file).
+    /// Size, rate and concurrency limits of ingest (`limits:` in the file).
     public var limits = IngestLimits()
+    /// Bearer tokens → tenant + scopes (`auth:` in the file); none configured = no authentication.
+    public var auth = AuthConfiguration()
     /// Span attribute keys that name a profile id, most preferred first (`traces:
     /// profile_id_attributes:` in the file).
     public var traceProfileIDAttributes = OTLPTraceDecoder.Options().profileIDAttributeKeys
@@ -142,12 +144,10 @@ public struct CorrelatorConfiguration: Sendable {
     /// names `file:line` in its errors.
     static let fileSections: [String: @Sendable (inout CorrelatorConfiguration, Node, String) throws -> Void] = [
         "limits": { configuration, node, path in
-            guard let mapping = node.mapping else {
-                throw ConfigurationError.invalid("\(path):\(node.mark?.line ?? 0)", "'limits' must be a mapping")
-            }
-            for (key, value) in mapping {
-                try configuration.limits.apply(key.string ?? "", value: value.scalar?.string ?? "", source: "\(path):\(key.mark?.line ?? 0)")
-            }
+            try configuration.limits.apply(node, path: path)
+        },
+        "auth": { configuration, node, path in
+            configuration.auth = try AuthConfiguration.parse(node, path: path)
         },
         "traces": { configuration, node, path in
             let keys = node.mapping?["profile_id_attributes"]?.sequence?.compactMap(\.string)
@@ -191,7 +191,6 @@ public struct CorrelatorConfiguration: Sendable {
                 configuration.jumpLinks.templates[name] = template
             }
         },
-        // More sections (scrape_configs, profile_scrape_configs, rule_files, auth) are added here.
     ]
 
     static func parseListen(_ value: String, source: String) throws -> (String, Int) {

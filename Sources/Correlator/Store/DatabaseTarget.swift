@@ -13,14 +13,24 @@ public struct DatabaseTarget: Sendable {
     public static func open(_ configuration: CorrelatorConfiguration, logger: Logger) async throws -> DatabaseTarget {
         if let url = configuration.databaseURL {
             let databaseURL = try DatabaseURL(url)
-            return DatabaseTarget(clientConfiguration: databaseURL.clientConfiguration, description: databaseURL.description, cluster: nil)
+            return DatabaseTarget(clientConfiguration: withSessionSettings(databaseURL.clientConfiguration), description: databaseURL.description, cluster: nil)
         }
         let cluster = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, logger: logger)
         try await cluster.start()
         return DatabaseTarget(
-            clientConfiguration: cluster.clientConfiguration,
+            clientConfiguration: withSessionSettings(cluster.clientConfiguration),
             description: "embedded PostgreSQL in \(cluster.dataDirectory)",
             cluster: cluster
         )
+    }
+
+    /// Settings of every session Correlator opens. `jit=off`: once a day's partitions hold a few
+    /// thousand span_profiles rows, the planner's cost estimate of the trace-links query passes
+    /// `jit_above_cost` and PostgreSQL spends ~6 s compiling it for a 26 ms execution (measured
+    /// by `make soak`: p99 of GET /api/v1/traces/{id}/profiles went from 60 ms to 8 s).
+    static func withSessionSettings(_ configuration: PostgresClient.Configuration) -> PostgresClient.Configuration {
+        var configuration = configuration
+        configuration.options.additionalStartupParameters.append(("jit", "off"))
+        return configuration
     }
 }

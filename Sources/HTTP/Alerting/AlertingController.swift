@@ -6,16 +6,18 @@ import Rules
 
 /// `GET /api/v1/rules`, `GET /api/v1/alerts` (Prometheus's response shapes, read from the
 /// database so every replica answers the same) and `POST /-/reload`.
+///
+/// Rules run for one tenant (`alerting.tenant`); every other tenant sees no rules and no alerts.
 struct AlertingController {
     let rules: RuleManager
     let repository: RuleStateRepository
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
-        router.get("/api/v1/rules") { _, _ -> Response in
-            try await rulesResponse()
+        router.get("/api/v1/rules") { _, context -> Response in
+            try await rulesResponse(tenant: context.tenant)
         }
-        router.get("/api/v1/alerts") { _, _ -> Response in
-            let alerts = try await activeAlerts()
+        router.get("/api/v1/alerts") { _, context -> Response in
+            let alerts = try await activeAlerts(tenant: context.tenant)
             return try Self.json(APIResponse(data: AlertsData(alerts: alerts.map(APIAlert.init))))
         }
         router.post("/-/reload") { _, _ -> Response in
@@ -27,14 +29,16 @@ struct AlertingController {
         }
     }
 
-    private func rulesResponse() async throws -> Response {
-        let (result, warnings) = try await ruleGroups()
+    private func rulesResponse(tenant: String) async throws -> Response {
+        let (result, warnings) = try await ruleGroups(tenant: tenant)
         return try Self.json(APIResponse(data: RulesData(groups: result), warnings: warnings))
     }
 
     /// Every loaded group with its rules' persisted state, last evaluation and alerts (one query),
-    /// and a warning when the last reload failed: `/api/v1/rules` and the rules page.
-    func ruleGroups() async throws -> (groups: [APIGroup], warnings: [String]?) {
+    /// and a warning when the last reload failed: `/api/v1/rules` and the rules page. The rules
+    /// run for `alerting.tenant`; other tenants see none.
+    func ruleGroups(tenant: String) async throws -> (groups: [APIGroup], warnings: [String]?) {
+        guard tenant == repository.tenant else { return ([], nil) }
         let groups = await rules.groups
         let lastReload = await rules.lastReload
         let persisted = try await withDatabase { try await repository.load() }
@@ -75,8 +79,9 @@ struct AlertingController {
     }
 
     /// Pending and firing alerts, oldest first: `/api/v1/alerts` and the alerts page.
-    func activeAlerts() async throws -> [StoredAlert] {
-        try await withDatabase { try await repository.activeAlerts() }
+    func activeAlerts(tenant: String) async throws -> [StoredAlert] {
+        guard tenant == repository.tenant else { return [] }
+        return try await withDatabase { try await repository.activeAlerts() }
     }
 
     private func withDatabase<T>(_ body: () async throws -> T) async throws -> T {

@@ -61,10 +61,16 @@ public func buildApplication(
 /// The router: operational endpoints now; ingest and query routes as they land.
 public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager? = nil) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
+    let ingestGate = IngestGate(limits: configuration.limits)
+    // IngestGate enforces each route's body size first; the controllers re-check the largest.
+    var configuration = configuration
+    configuration.limits.maxBodyBytes = configuration.limits.largestBodyBytes
     let router = Router(context: CorrelatorRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: TenantMiddleware())
+    // Authentication and tenancy, then the ingest limits (rates, sizes, bounded writers).
+    router.add(middleware: TenantMiddleware(auth: configuration.auth))
+    router.add(middleware: ingestGate)
     OperationalController(store: store).addRoutes(to: router)
 
     // Traces: OTLP/HTTP receiver and trace queries.

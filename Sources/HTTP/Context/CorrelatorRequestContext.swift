@@ -1,36 +1,108 @@
+import Correlator
+import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 
-/// The request context of every route: Hummingbird's core context plus the caller's tenant.
+/// The request context of every route: Hummingbird's core context plus the caller's tenant and
+/// what the caller may do.
 public struct CorrelatorRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The tenant every query and write of this request is scoped to.
     public var tenant: String
+    /// The scopes the caller holds (all of them when authentication is off).
+    public var scopes: Set<AuthScope>
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.tenant = TenantMiddleware.defaultTenant
+        self.scopes = Set(AuthScope.allCases)
     }
 }
 
-/// Picks the tenant from `X-Scope-OrgID`, as Tempo and Pyroscope do (default `default`).
+/// Authenticates the caller and scopes the request to a tenant.
+///
+/// - Authentication off (no `auth.tokens`): `X-Scope-OrgID` picks the tenant, as Tempo and
+///   Pyroscope do (default `default`).
+/// - Authentication on: `Authorization: Bearer <token>` (or HTTP Basic with the token as the
+///   password, for clients that only do Basic) names the tenant and scopes. No or an unknown
+///   token → 401; a token without the route's scope, or an `X-Scope-OrgID` naming another
+///   tenant → 403. `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml` stay open.
 struct TenantMiddleware: RouterMiddleware {
     typealias Context = CorrelatorRequestContext
     static let defaultTenant = "default"
     static let header = HTTPField.Name("X-Scope-OrgID")!
 
+    let auth: AuthConfiguration
+
+    init(auth: AuthConfiguration = AuthConfiguration()) {
+        self.auth = auth
+    }
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
+        var headerTenant: String?
         if let value = request.headers[Self.header] {
-            guard !value.isEmpty, value.utf8.count <= 150,
-                  value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "/") })
-            else {
+            guard AuthConfiguration.isValidTenant(value) else {
                 throw HTTPError(.badRequest, message: "X-Scope-OrgID: a tenant id is 1 to 150 printable ASCII characters without '/' or spaces")
             }
-            context.tenant = value
+            headerTenant = value
         }
+        let access = RouteAccess(method: request.method, path: request.uri.path)
+        guard auth.isEnabled, let scope = access.scope else {
+            context.tenant = headerTenant ?? Self.defaultTenant
+            return try await next(request, context)
+        }
+        guard let presented = Self.credential(request.headers[.authorization]) else {
+            AuthMetrics.failure("missing")
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: #"Bearer realm="correlator""#],
+                message: "authentication required: send Authorization: Bearer <token>"
+            )
+        }
+        guard let token = auth.token(matching: presented) else {
+            AuthMetrics.failure("invalid")
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: #"Bearer realm="correlator", error="invalid_token""#],
+                message: "the bearer token is not valid"
+            )
+        }
+        if let headerTenant, headerTenant != token.tenant {
+            AuthMetrics.failure("tenant")
+            throw HTTPError(.forbidden, message: "this token acts for tenant '\(token.tenant)', not '\(headerTenant)' (X-Scope-OrgID)")
+        }
+        guard token.scopes.contains(scope) else {
+            AuthMetrics.failure("scope")
+            throw HTTPError(.forbidden, message: "this token lacks the '\(scope.rawValue)' scope \(request.uri.path) needs")
+        }
+        context.tenant = token.tenant
+        context.scopes = token.scopes
         return try await next(request, context)
+    }
+
+    /// The secret of `Bearer <token>`, or the password of `Basic base64(user:password)`.
+    static func credential(_ header: String?) -> [UInt8]? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        let scheme = parts[0].lowercased()
+        let value = parts[1].trimmingCharacters(in: .whitespaces)
+        if scheme == "bearer", !value.isEmpty {
+            return Array(value.utf8)
+        }
+        if scheme == "basic", let decoded = Data(base64Encoded: value), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) {
+            let password = decoded[decoded.index(after: colon)...]
+            return password.isEmpty ? nil : Array(password)
+        }
+        return nil
+    }
+}
+
+/// `correlator_auth_failures_total{reason}`: missing or invalid tokens, wrong tenant, missing scope.
+enum AuthMetrics {
+    static func failure(_ reason: String) {
+        Counter(label: "correlator_auth_failures_total", dimensions: [("reason", reason)]).increment()
     }
 }

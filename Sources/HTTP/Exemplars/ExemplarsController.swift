@@ -24,6 +24,10 @@ struct ExemplarsController {
     var exemplarLimits: ExemplarLimits {
         var exemplarLimits = ExemplarLimits.default
         exemplarLimits.maxDecompressedBytes = limits.maxDecompressedBytes
+        exemplarLimits.maxSeriesPerRequest = limits.maxSeriesPerRequest
+        exemplarLimits.maxLabelsPerSeries = limits.maxLabelsPerSeries
+        exemplarLimits.maxLabelNameLength = limits.maxLabelNameLength
+        exemplarLimits.maxLabelValueLength = limits.maxLabelValueLength
         return exemplarLimits
     }
 

@@ -13,9 +13,16 @@ enum RequestBody {
         }
         do {
             return try await request.body.collect(upTo: limits.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error where isTooLarge(error) {
             throw HTTPError(.contentTooLarge, message: "request body exceeds the limit of \(limits.maxBodyBytes) bytes (max_body_bytes)")
         }
+    }
+
+    /// Collecting past the limit throws NIO's `NIOTooManyBytesError` (or Hummingbird's 413).
+    static func isTooLarge(_ error: any Error) -> Bool {
+        if error is NIOTooManyBytesError { return true }
+        if let error = error as? HTTPError, error.status == .contentTooLarge { return true }
+        return false
     }
 
     /// Undoes `Content-Encoding` (identity or gzip) within `limits.maxDecompressedBytes`.

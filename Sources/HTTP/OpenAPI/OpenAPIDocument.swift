@@ -10,7 +10,12 @@ enum OpenAPIDocument {
       description: |
         Links metrics exemplars, OpenTelemetry traces and pprof profiles stored in PostgreSQL.
         Ids are lowercase hex (trace 32 digits, span 16); times are RFC 3339 with nanoseconds.
-        Every request is scoped to the tenant of `X-Scope-OrgID` (default `default`).
+        Every request is scoped to the tenant of `X-Scope-OrgID` (default `default`); when the
+        server is configured with `auth.tokens`, every route but /healthz, /readyz, /metrics and
+        /openapi.yaml needs `Authorization: Bearer <token>` and the token fixes the tenant
+        (401 without a valid token, 403 without the route's scope: ingest, read or admin).
+        Ingest answers 429 with `Retry-After` over a tenant's rate and 503 with `Retry-After`
+        when the store is saturated or down; nothing is acknowledged before it is committed.
         Lists take `limit` and an opaque `cursor` (pass `next_cursor` back unchanged); time ranges
         default to the last hour (`from`/`to` accept RFC 3339 or Unix seconds).
     servers:

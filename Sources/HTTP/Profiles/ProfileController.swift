@@ -17,9 +17,10 @@ import ProfileIndex
 struct ProfileController {
     let store: Store
     let limits: IngestLimits
+    static let logger = Logger(label: "correlator.profiles")
 
     private var decodingLimits: ProfileDecodingLimits {
-        ProfileDecodingLimits(maxDecompressedBytes: limits.maxDecompressedBytes)
+        ProfileDecodingLimits(maxDecompressedBytes: limits.maxDecompressedBytes, maxSamples: limits.maxSamplesPerProfile)
     }
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
@@ -227,7 +228,15 @@ struct ProfileController {
     }
 
     private func write(_ uploads: [ProfileUpload], route: String) async throws {
-        let stored = try await Self.databaseCall { try await store.writeProfiles(uploads) }
+        let stored: [Bool]
+        do {
+            stored = try await Self.databaseCall { try await store.writeProfiles(uploads) }
+        } catch let error as HTTPError {
+            throw error
+        } catch {
+            // As the other writers: unreachable or overloaded → 503 + Retry-After, else 500.
+            throw StoreUnavailable.httpError(for: error, logger: Self.logger, what: "storing \(uploads.count) profiles")
+        }
         Counter(label: "correlator_profiles_ingested_total", dimensions: [("route", route)]).increment(by: stored.filter { $0 }.count)
     }
 

@@ -147,6 +147,7 @@ extension TraceController where Repository == Store {
     init(store: Store, configuration: CorrelatorConfiguration) {
         var options = OTLPTraceDecoder.Options()
         options.profileIDAttributeKeys = configuration.traceProfileIDAttributes
+        options.maxSpansPerRequest = configuration.limits.maxSpansPerRequest
         self.init(
             repository: store, limits: configuration.limits, decoder: OTLPTraceDecoder(options: options),
             logger: Logger(label: "correlator.traces")

@@ -30,8 +30,8 @@ struct UIController {
         router.get("/ui/search") { request, _ in search(request) }
         router.get("/ui/traces/:id") { request, context in await page(request, context) { try await trace(request, context: context) } }
         router.get("/ui/profiles/:id") { request, context in await page(request, context) { try await profile(request, context: context) } }
-        router.get("/ui/alerts") { request, context in await page(request, context) { try await alerts() } }
-        router.get("/ui/rules") { request, context in await page(request, context) { try await rules() } }
+        router.get("/ui/alerts") { request, context in await page(request, context) { try await alerts(tenant: context.tenant) } }
+        router.get("/ui/rules") { request, context in await page(request, context) { try await rules(tenant: context.tenant) } }
         router.get("/ui/static/:file") { _, context in try asset(context.parameters.require("file")) }
     }
 
@@ -66,7 +66,7 @@ struct UIController {
         let filter = SlowRequestFinder.Filter(range: range, limit: 20)
         let (slow, alerts, entries) = try await withDatabaseErrors {
             async let slow = SlowRequestFinder(resolver: resolver).slowRequests(tenant: tenant, filter: filter)
-            async let alerts = alerting.activeAlerts()
+            async let alerts = alerting.activeAlerts(tenant: tenant)
             async let entries = health.entries(tenant: tenant, range: range)
             return try await (slow, alerts, entries)
         }
@@ -220,12 +220,12 @@ struct UIController {
 
     // MARK: - Alerts and rules
 
-    func alerts() async throws -> Response {
-        renderer.page("alerts", AlertsPage(alerts: try await alerting.activeAlerts()))
+    func alerts(tenant: String) async throws -> Response {
+        renderer.page("alerts", AlertsPage(alerts: try await alerting.activeAlerts(tenant: tenant)))
     }
 
-    func rules() async throws -> Response {
-        let (groups, warnings) = try await alerting.ruleGroups()
+    func rules(tenant: String) async throws -> Response {
+        let (groups, warnings) = try await alerting.ruleGroups(tenant: tenant)
         return renderer.page("rules", RulesPage(groups: groups, warnings: warnings))
     }
 
