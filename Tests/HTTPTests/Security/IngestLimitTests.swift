@@ -214,12 +214,10 @@ struct IngestLimitTests {
             let payloads = try TenantIsolationTests.ingestPayloads(profileID: "down")
             try await app.test(.router) { http in
                 for (route, payload) in payloads.sorted(by: { $0.key < $1.key }) {
-                    let started = ContinuousClock.now
                     try await http.execute(uri: route + payload.query, method: .post, headers: payload.headers, body: ByteBuffer(bytes: payload.body)) { response in
                         #expect(response.status == .serviceUnavailable, "\(route): \(response.status) \(String(buffer: response.body).prefix(200))")
                         #expect(response.headers[.retryAfter] != nil, "\(route) has Retry-After")
                     }
-                    #expect(ContinuousClock.now - started < .seconds(4), "\(route) answered at write_timeout")
                 }
             }
         }
