@@ -8,8 +8,6 @@ public struct Store: Sendable {
     public let target: String
     let migrator: Migrator
     let logger: Logger
-    /// Coalesces concurrent exemplar writes into shared statements (see `writeExemplars`).
-    let exemplarGroupCommit = ExemplarGroupCommit()
 
     public init(client: PostgresClient, target: String, migrator: Migrator, logger: Logger) {
         self.client = client

@@ -59,45 +59,6 @@ struct ExemplarStoreTests {
         }
     }
 
-    @Test func concurrentWritesAreCommittedTogetherAndCountedPerRequest() async throws {
-        try await TestDatabase.withFreshDatabase { client, _ in
-            let store = try store(client)
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            // 24 writers at once: the group commit writes most of them in shared statements.
-            let results = try await withThrowingTaskGroup(of: (Int, ExemplarWriteResult).self) { group in
-                for writer in 0..<24 {
-                    group.addTask {
-                        let batch = (0..<10).map { index in
-                            exemplar(String(format: "%032x", writer * 100 + index), at: now + Int64(index), le: "w\(writer)")
-                        }
-                        // Writer 0 repeats its batch: the repeats are not stored again.
-                        return (writer, try await store.writeExemplars(writer == 0 ? batch + batch : batch, tenant: writer % 2 == 0 ? "t" : "u"))
-                    }
-                }
-                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
-            }
-            #expect(results.count == 24)
-            #expect(results.values.allSatisfy { $0.stored == 10 })
-            #expect(results[0]?.received == 20)
-            let rows = try await client.query("SELECT tenant, count(*)::bigint FROM exemplars GROUP BY tenant ORDER BY tenant")
-            var counts: [String: Int64] = [:]
-            for try await (tenant, count) in rows.decode((String, Int64).self) { counts[tenant] = count }
-            #expect(counts == ["t": 120, "u": 120])
-        }
-    }
-
-    @Test func repeatsAcrossRequestsOfOneGroupCollapseInArrivalOrder() {
-        let a = String(repeating: "a", count: 32), b = String(repeating: "b", count: 32)
-        let first = ExemplarGroupCommit.Request(tenant: "t", exemplars: [exemplar(a, at: 10, explicit: false)])
-        let second = ExemplarGroupCommit.Request(tenant: "t", exemplars: [exemplar(a, at: 20, explicit: false), exemplar(b, at: 30)])
-        let otherTenant = ExemplarGroupCommit.Request(tenant: "u", exemplars: [exemplar(a, at: 10, explicit: false)])
-        let sameTime = ExemplarGroupCommit.Request(tenant: "t", exemplars: [exemplar(b, at: 10)])
-        let rows = ExemplarBatch.collapsingRepeats(in: [first, second, otherTenant, sameTime])
-        // Second's A repeats first's A; sameTime's B has first's timestamp in the same series.
-        #expect(rows.map(\.request).sorted() == [0, 1, 2])
-        #expect(rows.first { $0.request == 1 }?.exemplar.timestamp == 30)
-    }
-
     @Test func valuesAndTimestampsAreFormattedAsPrometheusDoes() {
         #expect(ExemplarQueryResponse.formatValue(0.000211966) == "0.000211966")
         #expect(ExemplarQueryResponse.formatValue(1e-05) == "0.00001")

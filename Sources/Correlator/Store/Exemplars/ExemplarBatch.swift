@@ -9,59 +9,24 @@ enum ExemplarBatch {
     /// dropped. See ``Store/writeExemplars(_:tenant:)`` for why.
     static func collapsingRepeats(_ batch: [Exemplar]) -> [Exemplar] {
         guard batch.count > 1 else { return batch }
-        return collapsingRepeats(in: [ExemplarGroupCommit.Request(tenant: "", exemplars: batch)]).map(\.exemplar)
-    }
-
-    /// One exemplar of a group write and the request (its index in the group) it came from.
-    struct GroupRow: Sendable {
-        var request: Int
-        var exemplar: Exemplar
-    }
-
-    /// The exemplars of several requests written together, without repeats: per tenant and
-    /// series, in time order (then request order), an exemplar with the same labels and value
-    /// as the previous kept one (or the same timestamp) is dropped, as if the requests had
-    /// been written one after the other.
-    static func collapsingRepeats(in requests: [ExemplarGroupCommit.Request]) -> [GroupRow] {
-        var tenants: [String: Int] = [:]
-        var rows: [(tenant: Int, row: GroupRow)] = []
-        rows.reserveCapacity(requests.reduce(0) { $0 + $1.exemplars.count })
-        for (index, request) in requests.enumerated() {
-            let tenant: Int
-            if let known = tenants[request.tenant] {
-                tenant = known
-            } else {
-                tenant = tenants.count
-                tenants[request.tenant] = tenant
-            }
-            for exemplar in request.exemplars {
-                rows.append((tenant, GroupRow(request: index, exemplar: exemplar)))
-            }
-        }
-        guard rows.count > 1 else { return rows.map(\.row) }
-        var order = Array(rows.indices)
+        var order = Array(batch.indices)
         order.sort { a, b in
-            let x = rows[a], y = rows[b]
-            if x.tenant != y.tenant { return x.tenant < y.tenant }
-            let xf = x.row.exemplar.series.fingerprint, yf = y.row.exemplar.series.fingerprint
-            if xf != yf { return xf < yf }
-            if x.row.exemplar.timestamp != y.row.exemplar.timestamp { return x.row.exemplar.timestamp < y.row.exemplar.timestamp }
+            let x = batch[a], y = batch[b]
+            if x.series.fingerprint != y.series.fingerprint { return x.series.fingerprint < y.series.fingerprint }
+            if x.timestamp != y.timestamp { return x.timestamp < y.timestamp }
             return a < b
         }
-        var kept: [GroupRow] = []
-        kept.reserveCapacity(rows.count)
-        var previous: (tenant: Int, row: GroupRow)?
+        var kept: [Exemplar] = []
+        kept.reserveCapacity(batch.count)
+        var previous: Exemplar?
         for index in order {
-            let current = rows[index]
-            if let last = previous, last.tenant == current.tenant,
-               last.row.exemplar.series.fingerprint == current.row.exemplar.series.fingerprint
-            {
-                let x = last.row.exemplar, y = current.row.exemplar
-                if x.timestamp == y.timestamp { continue }
-                if x.labels == y.labels && sameValue(x.value, y.value) { continue }
+            let exemplar = batch[index]
+            if let last = previous, last.series.fingerprint == exemplar.series.fingerprint {
+                if last.timestamp == exemplar.timestamp { continue }
+                if last.labels == exemplar.labels && sameValue(last.value, exemplar.value) { continue }
             }
-            kept.append(current.row)
-            previous = current
+            kept.append(exemplar)
+            previous = exemplar
         }
         return kept
     }
@@ -76,7 +41,6 @@ enum ExemplarBatch {
 /// parameters of one `INSERT … SELECT … FROM unnest(…)`. Absent ids are empty (`NULLIF` turns
 /// them into NULL); series and labels are JSON objects in label-name order.
 struct ExemplarColumns: Sendable {
-    var tenants: [String] = []
     var timestamps: [Int64] = []
     var metrics: [String] = []
     var series: [String] = []
@@ -87,16 +51,13 @@ struct ExemplarColumns: Sendable {
     var profileIDs: [String] = []
     var labels: [String] = []
 
-    init(_ rows: [ExemplarBatch.GroupRow], tenants requestTenants: [String]) {
-        let count = rows.count
-        tenants.reserveCapacity(count)
+    init(_ exemplars: [Exemplar]) {
+        let count = exemplars.count
         timestamps.reserveCapacity(count); metrics.reserveCapacity(count); series.reserveCapacity(count)
         fingerprints.reserveCapacity(count); values.reserveCapacity(count); traceIDs.reserveCapacity(count)
         spanIDs.reserveCapacity(count); profileIDs.reserveCapacity(count); labels.reserveCapacity(count)
         let empty = ByteBuffer()
-        for row in rows {
-            let exemplar = row.exemplar
-            tenants.append(requestTenants[row.request])
+        for exemplar in exemplars {
             timestamps.append(exemplar.timestamp)
             metrics.append(Self.text(exemplar.metricName))
             series.append(Self.json(exemplar.series))

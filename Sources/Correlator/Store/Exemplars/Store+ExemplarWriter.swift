@@ -38,12 +38,6 @@ extension Store {
     /// daily partitions of the batch's days are created first if this process has not seen
     /// them yet.
     ///
-    /// Concurrent calls are written together (``ExemplarGroupCommit``): batches that arrive
-    /// while others are being written share the next statement, and so its planning, round
-    /// trip and commit; each call still returns only after the commit holding its rows. Repeats
-    /// across the batches of one statement collapse as if they had been written one after the
-    /// other. If the shared statement fails, each batch is written again on its own.
-    ///
     /// Exemplars whose labels exceed OpenMetrics' 128 code points are stored unchanged and
     /// counted in `correlator_exemplar_labels_over_limit_total`.
     @discardableResult
@@ -57,102 +51,48 @@ extension Store {
         guard !unique.isEmpty else {
             return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
         }
-        let request = ExemplarGroupCommit.Request(tenant: tenant, exemplars: unique)
-        let stored: Int
-        switch await exemplarGroupCommit.arrive(request) {
-        case .committed(let count):
-            stored = count
-        case .writeAlone:
-            stored = try await insert(group: [request])[0]
-        case .lead(let followers):
-            stored = try await lead(request, followers: followers)
-        }
+        let rows = ExemplarColumns(unique)
+        let days = Set(unique.map { UTCTime.dayNumber(unixMilli: $0.timestamp) })
+        let stored = try await withPartitions(forDays: days) { try await insert(rows: rows, tenant: tenant) }
         Counter(label: ExemplarMetricNames.stored).increment(by: stored)
         return ExemplarWriteResult(received: exemplars.count, stored: stored, overLabelLimit: overLimit)
     }
 
-    /// Writes `request` and its followers in one statement, answers the followers, hands the
-    /// queue over, and returns how many of `request`'s rows were new.
-    private func lead(_ request: ExemplarGroupCommit.Request, followers: [ExemplarGroupCommit.Follower]) async throws -> Int {
-        let stored: [Int]
-        do {
-            stored = try await insert(group: [request] + followers.map(\.request))
-        } catch {
-            for follower in followers { follower.resume(.writeAlone) }
-            await exemplarGroupCommit.handOver()
-            if followers.isEmpty { throw error }
-            return try await insert(group: [request])[0]
-        }
-        for (index, follower) in followers.enumerated() {
-            follower.resume(.committed(stored: stored[index + 1]))
-        }
-        await exemplarGroupCommit.handOver()
-        return stored[0]
+    private func insert(rows: ExemplarColumns, tenant: String) async throws -> Int {
+        try await measure("write_exemplars") { try await insertStatement(rows, tenant: tenant) }
     }
 
-    /// Inserts the requests' exemplars in one statement; returns how many rows of each request
-    /// were new.
-    private func insert(group: [ExemplarGroupCommit.Request]) async throws -> [Int] {
-        let rows = ExemplarBatch.collapsingRepeats(in: group)
-        let columns = ExemplarColumns(rows, tenants: group.map(\.tenant))
-        let days = Set(rows.map { UTCTime.dayNumber(unixMilli: $0.exemplar.timestamp) })
-        return try await withPartitions(forDays: days) {
-            try await measure("write_exemplars") { try await insertStatement(columns, rows: rows, requests: group.count) }
-        }
-    }
-
-    /// Runs the insert; returns how many rows of each of the `rows`' requests were new. Rows
-    /// are told apart by their key `(tenant, series_fp, ts)`, unique after collapsing.
-    private func insertStatement(_ columns: ExemplarColumns, rows: [ExemplarBatch.GroupRow], requests: Int) async throws -> [Int] {
+    private func insertStatement(_ columns: ExemplarColumns, tenant: String) async throws -> Int {
         let inserted = try await client.query("""
             WITH staged AS (
-                SELECT u.tenant, timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts,
+                SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts,
                        u.metric, u.series::jsonb AS series, u.series_fp, u.value,
                        NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
                        NULLIF(u.profile_id, '') AS profile_id, u.labels::jsonb AS labels
-                FROM unnest(\(columns.tenants)::text[], \(columns.timestamps)::bigint[], \(columns.metrics)::text[],
-                            \(columns.series)::text[], \(columns.fingerprints)::bigint[], \(columns.values)::float8[],
-                            \(columns.traceIDs)::bytea[], \(columns.spanIDs)::bytea[], \(columns.profileIDs)::text[],
-                            \(columns.labels)::text[])
-                     AS u(tenant, ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+                FROM unnest(\(columns.timestamps)::bigint[], \(columns.metrics)::text[], \(columns.series)::text[],
+                            \(columns.fingerprints)::bigint[], \(columns.values)::float8[], \(columns.traceIDs)::bytea[],
+                            \(columns.spanIDs)::bytea[], \(columns.profileIDs)::text[], \(columns.labels)::text[])
+                     AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+            ), inserted AS (
+                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+                SELECT \(tenant), s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
+                FROM staged s
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM (
+                        SELECT e.labels, e.value FROM exemplars e
+                        WHERE e.tenant = \(tenant) AND e.series_fp = s.series_fp AND e.ts <= s.ts
+                        ORDER BY e.ts DESC LIMIT 1
+                    ) latest
+                    WHERE latest.labels = s.labels AND latest.value = s.value
+                )
+                ON CONFLICT DO NOTHING
+                RETURNING 1
             )
-            INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
-            SELECT s.tenant, s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
-            FROM staged s
-            WHERE NOT EXISTS (
-                SELECT 1 FROM (
-                    SELECT e.labels, e.value FROM exemplars e
-                    WHERE e.tenant = s.tenant AND e.series_fp = s.series_fp AND e.ts <= s.ts
-                    ORDER BY e.ts DESC LIMIT 1
-                ) latest
-                WHERE latest.labels = s.labels AND latest.value = s.value
-            )
-            ON CONFLICT DO NOTHING
-            RETURNING tenant, series_fp, (extract(epoch FROM ts) * 1000)::bigint
+            SELECT count(*)::bigint FROM inserted
             """, logger: logger)
-        var counts = [Int](repeating: 0, count: requests)
-        if requests == 1 {
-            for try await _ in inserted { counts[0] += 1 }
-            return counts
-        }
-        var requestOfRow: [RowKey: Int] = [:]
-        requestOfRow.reserveCapacity(rows.count)
-        for (row, tenant) in zip(rows, columns.tenants) {
-            let key = RowKey(tenant: tenant, fingerprint: Int64(bitPattern: row.exemplar.series.fingerprint), timestamp: row.exemplar.timestamp)
-            requestOfRow[key] = row.request
-        }
-        for try await (tenant, fingerprint, timestamp) in inserted.decode((String, Int64, Int64).self) {
-            if let request = requestOfRow[RowKey(tenant: tenant, fingerprint: fingerprint, timestamp: timestamp)] {
-                counts[request] += 1
-            }
-        }
-        return counts
-    }
-
-    private struct RowKey: Hashable {
-        var tenant: String
-        var fingerprint: Int64
-        var timestamp: Int64
+        var count = 0
+        for try await value in inserted.decode(Int.self) { count = value }
+        return count
     }
 }
 
