@@ -62,6 +62,10 @@ struct PprofMessageParser {
     // MARK: Parsing
 
     mutating func parse(_ bytes: UnsafeRawBufferPointer) throws {
+        // Sized from the message (every location id takes at least one byte, typically two), so
+        // the largest columns do not grow by copying; capacity never written is never paged in.
+        rawLocationIDs.reserveCapacity(bytes.count / 2)
+        sampleValues.reserveCapacity(bytes.count / 8)
         var reader = ProtobufReader(bytes)
         while let key = try reader.nextField() {
             switch key.number {
@@ -152,6 +156,9 @@ struct PprofMessageParser {
         let valuesBefore = sampleValues.count
         while let key = try reader.nextField() {
             switch key.number {
+            case 1 where key.wireType == .lengthDelimited:
+                var packed = try reader.readMessage()
+                while !packed.isAtEnd { rawLocationIDs.append(try packed.readVarint()) }
             case 1:
                 try reader.readRepeatedVarint(key) { rawLocationIDs.append($0) }
             case 2:
