@@ -219,7 +219,7 @@ struct IngestLimitTests {
                         #expect(response.status == .serviceUnavailable, "\(route): \(response.status) \(String(buffer: response.body).prefix(200))")
                         #expect(response.headers[.retryAfter] != nil, "\(route) has Retry-After")
                     }
-                    #expect(ContinuousClock.now - started < .seconds(4), "\(route) answered at write_timeout")
+                    #expect(ContinuousClock.now - started < .seconds(6), "\(route) answered soon after write_timeout (2 s)")
                 }
             }
         }
