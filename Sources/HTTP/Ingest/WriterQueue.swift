@@ -67,6 +67,9 @@ final class WriterQueue: Sendable {
                 }
                 continuation?.resume(throwing: CancellationError())
             }
+            // A cancellation that arrived after the slot was handed over marked the id; the
+            // handler cannot run any more, so the mark can go.
+            state.withLockedValue { _ = $0.cancelledBeforeWaiting.remove(id) }
             return .admitted
         }
     }
