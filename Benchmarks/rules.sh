@@ -7,6 +7,7 @@
 set -u
 BIN=${CORRELATOR_BIN:?set CORRELATOR_BIN to a release build of correlator}
 TMP=$(mktemp -d /tmp/correlator-bench-rules.XXXXXX)
+chmod o+x "$TMP"   # the embedded PostgreSQL runs as an unprivileged user when this runs as root
 DATA=$TMP/d
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 trap 'kill $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null; rm -rf "$TMP"' EXIT
