@@ -11,34 +11,12 @@ CORRELATOR_BIN=${CORRELATOR_BIN:-$ROOT/.build/release/correlator}
 SECONDS_TO_RUN=${TRACES_BENCH_SECONDS:-20}
 CLIENTS=${TRACES_BENCH_CLIENTS:-8}
 SPANS=${TRACES_BENCH_SPANS:-512}
-TMP=$(mktemp -d /tmp/correlator-bench-traces.XXXXXX)
-chmod 755 "$TMP"
-PID=""
-cleanup() {
-    if [ -n "$PID" ]; then
-        kill -TERM "$PID" 2>/dev/null
-        for _ in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$PID" 2>/dev/null
-    fi
-    for pidfile in "$TMP"/data/postgres/postmaster.pid; do
-        [ -f "$pidfile" ] && kill -TERM "$(head -1 "$pidfile")" 2>/dev/null
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
+source "$ROOT/Tests/e2e/lib/common.bash"
 row() { printf '%-48s %14s %14s %10s %s\n' "$@"; }
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$CORRELATOR_BIN" serve --data-dir "$TMP/data" --listen "127.0.0.1:$port" --log-level warning >"$TMP/correlator.log" 2>&1 &
-PID=$!
-URL="http://127.0.0.1:$port"
-for _ in $(seq 1 450); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] && break
-    sleep 0.2
-done
-if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" != 200 ]; then
-    echo "traces benchmark: correlator did not become ready"; tail -20 "$TMP/correlator.log"; exit 1
-fi
+start_correlator bench --log-level warning || { echo "traces benchmark: correlator did not start"; exit 1; }
+TMP=$E2E_TMP/bench
+PID=$CORRELATOR_PID
+URL=$CORRELATOR_URL
 socket_dir="$TMP/data/run"
 [ -S "$socket_dir/.s.PGSQL.5432" ] || socket_dir=$(dirname "$(ls /tmp/correlator-*/.s.PGSQL.5432 2>/dev/null | head -1)")
 PSQL=(psql -X -q -A -t -h "$socket_dir" -U correlator -d correlator -v ON_ERROR_STOP=1)

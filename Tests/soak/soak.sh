@@ -11,28 +11,11 @@ CORRELATOR_BIN=${CORRELATOR_BIN:-$ROOT/.build/release/correlator}
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 SOAK_MAX_SLOPE=${SOAK_MAX_SLOPE:-1.0}
 PPROF=$ROOT/Tests/Fixtures/pprof-go119/cpu.pb.gz
-TMP=$(mktemp -d /tmp/correlator-soak.XXXXXX)
-chmod 755 "$TMP"
-PID=""
-cleanup() {
-    if [ -n "$PID" ]; then
-        kill -TERM "$PID" 2>/dev/null
-        for _ in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$PID" 2>/dev/null
-    fi
-    [ -f "$TMP/data/postgres/postmaster.pid" ] && kill -TERM "$(head -1 "$TMP/data/postgres/postmaster.pid")" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$CORRELATOR_BIN" serve --data-dir "$TMP/data" --listen "127.0.0.1:$port" --log-level warning >"$TMP/correlator.log" 2>&1 &
-PID=$!
-URL="http://127.0.0.1:$port"
-for _ in $(seq 1 450); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] && break
-    sleep 0.2
-done
+source "$ROOT/Tests/e2e/lib/common.bash"
+start_correlator soak --log-level warning || { echo "soak: correlator did not start"; exit 1; }
+TMP=$E2E_TMP/soak
+PID=$CORRELATOR_PID
+URL=$CORRELATOR_URL
 
 # Capacity: spans/s the server takes from 4 clients for 15 s (Benchmarks/traces.sh's load).
 capacity=$(python3 "$ROOT/Benchmarks/traces/load.py" "$URL" 15 4 512 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(int(d["spans"] / d["seconds"]))')
