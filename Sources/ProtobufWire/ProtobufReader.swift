@@ -24,6 +24,15 @@ public struct ProtobufReader {
         self.end = bytes.count
     }
 
+    /// A reader over `range` of `bytes` (an embedded message found earlier), whose offsets stay
+    /// positions in the whole of `bytes`.
+    public init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the bytes")
+        self.base = bytes
+        self.position = range.lowerBound
+        self.end = range.upperBound
+    }
+
     @usableFromInline init(base: UnsafeRawBufferPointer, offset: Int, end: Int) {
         self.base = base
         self.position = offset
@@ -50,8 +59,21 @@ public struct ProtobufReader {
     }
 
     /// Reads a base-128 varint.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readVarint() throws(ProtobufDecodingError) -> UInt64 {
+        // Most varints in real messages (keys, small ids, lengths) are one byte.
+        if position < end {
+            let byte = base[position]
+            if byte < 0x80 {
+                position += 1
+                return UInt64(byte)
+            }
+        }
+        return try readLongVarint()
+    }
+
+    @usableFromInline @inline(never)
+    mutating func readLongVarint() throws(ProtobufDecodingError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         let start = position
