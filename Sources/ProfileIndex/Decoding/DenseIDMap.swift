@@ -4,7 +4,9 @@
 /// Producers usually number ids 1…n; then the map is a plain array. Sparse ids (addresses used
 /// as ids) fall back to a dictionary.
 struct DenseIDMap {
-    private var table: [Int32] = []
+    /// Position by id for a dense map (-1 where no element has the id); empty for a sparse one.
+    /// Hot loops read it through a pointer and fall back to the subscript when an id misses.
+    private(set) var table: [Int32] = []
     private var dictionary: [UInt64: Int32] = [:]
     private let isDense: Bool
 

@@ -19,21 +19,6 @@ extension PprofMessageParser {
                 )
             )
         }
-        let sampleCount = sampleOffsets.count
-        if sampleCount > 0, firstValueCount != sampleTypes.count {
-            throw ProfileDecodingError(
-                .invalidValue,
-                "sample 0 has \(firstValueCount) values but the profile has \(sampleTypes.count) sample types",
-                at: Int(sampleOffsets[0])
-            )
-        }
-        if let mismatch = valueCountMismatch {
-            throw ProfileDecodingError(
-                .invalidValue,
-                "sample \(mismatch.sample) has \(mismatch.count) values but the profile has \(sampleTypes.count) sample types",
-                at: Int(sampleOffsets[mismatch.sample])
-            )
-        }
         var defaultIndex = sampleTypes.count - 1
         if let (index, offset) = defaultSampleType {
             let name = try strings.string(index, "default_sample_type", at: offset)
@@ -133,96 +118,9 @@ extension PprofMessageParser {
             profile.locationFrameStarts.append(Int32(profile.locationFrames.count))
         }
 
-        // Samples: location ids become dense location indices.
-        profile.sampleLocationStarts = sampleLocationStarts
-        profile.sampleValues = sampleValues
-        var sampleLocations = [Int32](repeating: 0, count: rawLocationIDs.count)
-        for sample in 0..<sampleCount {
-            let range = Int(sampleLocationStarts[sample])..<Int(sampleLocationStarts[sample + 1])
-            for position in range {
-                let id = rawLocationIDs[position]
-                let location = locationMap[id]
-                guard location >= 0 else {
-                    throw ProfileDecodingError(
-                        .invalidReference,
-                        id == 0
-                            ? "sample \(sample) references location id 0"
-                            : "sample \(sample) references location \(id) which does not exist",
-                        at: Int(sampleOffsets[sample])
-                    )
-                }
-                sampleLocations[position] = location
-            }
-        }
-        profile.sampleLocations = sampleLocations
-
-        try resolveLabels(into: &profile, strings: &strings)
+        // Samples, read now that their references can be resolved as they are read.
+        try readSamples(bytes, into: &profile, locations: locationMap, strings: &strings)
         return profile
-    }
-
-    /// Gives each distinct label (key and value) a dense index, without a dictionary lookup per
-    /// sample for string labels: per key, an array indexed by the value's string index.
-    private func resolveLabels(into profile: inout Profile, strings: inout StringTable) throws(ProfileDecodingError) {
-        var keySlots: [(key: Int64, slots: [Int32])] = []
-        var numeric: [NumericLabelKey: Int32] = [:]
-        var sampleLabels: [Int32] = []
-        sampleLabels.reserveCapacity(labelKeys.count)
-        var sampleLabelStarts: [Int32] = [0]
-        sampleLabelStarts.reserveCapacity(sampleOffsets.count + 1)
-        let stringCount = Int64(strings.count)
-        for sample in 0..<sampleOffsets.count {
-            let range = Int(self.sampleLabelStarts[sample])..<Int(self.sampleLabelStarts[sample + 1])
-            for position in range {
-                let key = labelKeys[position]
-                let string = labelStrings[position]
-                let unit = labelUnits[position]
-                guard key >= 0, key < stringCount, string >= 0, string < stringCount, unit >= 0, unit < stringCount else {
-                    throw ProfileDecodingError(
-                        .invalidReference,
-                        "sample \(sample) label \(position - range.lowerBound) has a string index out of range (table has \(stringCount) strings)",
-                        at: Int(sampleOffsets[sample])
-                    )
-                }
-                if string != 0 {
-                    var slot = keySlots.firstIndex { $0.key == key } ?? -1
-                    if slot < 0 {
-                        keySlots.append((key, [Int32](repeating: -1, count: Int(stringCount))))
-                        slot = keySlots.count - 1
-                    }
-                    var label = keySlots[slot].slots[Int(string)]
-                    if label < 0 {
-                        label = Int32(profile.labels.count)
-                        keySlots[slot].slots[Int(string)] = label
-                        profile.labels.append(
-                            ProfileLabel(
-                                key: try strings.string(key, "label key", at: nil),
-                                stringValue: try strings.string(string, "label value", at: nil)
-                            )
-                        )
-                    }
-                    sampleLabels.append(label)
-                } else if labelNumbers[position] != 0 || unit != 0 {
-                    let numericKey = NumericLabelKey(key: key, number: labelNumbers[position], unit: unit)
-                    var label = numeric[numericKey] ?? -1
-                    if label < 0 {
-                        label = Int32(profile.labels.count)
-                        numeric[numericKey] = label
-                        profile.labels.append(
-                            ProfileLabel(
-                                key: try strings.string(key, "label key", at: nil),
-                                stringValue: nil,
-                                numericValue: numericKey.number,
-                                numericUnit: try strings.string(unit, "label unit", at: nil).nilIfEmpty
-                            )
-                        )
-                    }
-                    sampleLabels.append(label)
-                }
-            }
-            sampleLabelStarts.append(Int32(sampleLabels.count))
-        }
-        profile.sampleLabels = sampleLabels
-        profile.sampleLabelStarts = sampleLabelStarts
     }
 
     private static func intern(
@@ -236,12 +134,6 @@ extension PprofMessageParser {
         functions.append(function)
         return index
     }
-}
-
-private struct NumericLabelKey: Hashable {
-    var key: Int64
-    var number: Int64
-    var unit: Int64
 }
 
 /// The string table as byte ranges of the message; strings are created only when referenced,

@@ -1,10 +1,13 @@
 import ProtobufWire
 
-/// One pass over a pprof message into flat arrays of raw ids and string indexes, then a resolve
-/// step that validates every reference and builds the dense ``Profile``.
+/// Two passes over a pprof message. The first reads everything but the samples into flat arrays
+/// of raw ids and string indexes, and only notes where each sample is; the resolve step validates
+/// every reference and builds the dense ``Profile``, then the second pass reads the samples
+/// straight into it, turning location ids into dense indices as it goes.
 ///
 /// Go writes the string table last and interleaves locations and functions with samples, so
-/// nothing is resolved until the whole message has been read.
+/// samples cannot be resolved while the message is first read; noting their byte ranges lets the
+/// largest part of the message (millions of location ids) be read once, with no raw-id column.
 struct PprofMessageParser {
     let maxSamples: Int
 
@@ -19,18 +22,12 @@ struct PprofMessageParser {
     var dropFrames: (Int64, Int)?
     var keepFrames: (Int64, Int)?
 
-    // Samples.
+    // Samples: where each one's message is (the second pass reads them).
     var sampleOffsets: [Int32] = []
-    var sampleLocationStarts: [Int32] = [0]
-    var rawLocationIDs: [UInt64] = []
-    var sampleValues: [Int64] = []
-    var firstValueCount = -1
-    var valueCountMismatch: (sample: Int, count: Int)?
-    var sampleLabelStarts: [Int32] = [0]
-    var labelKeys: [Int64] = []
-    var labelStrings: [Int64] = []
-    var labelNumbers: [Int64] = []
-    var labelUnits: [Int64] = []
+    var sampleBodyStarts: [Int32] = []
+    var sampleBodyEnds: [Int32] = []
+    /// Bytes of all sample messages: a bound on the number of location ids they hold.
+    var sampleBodyBytes = 0
 
     // Mappings.
     var mappingIDs: [UInt64] = []
@@ -62,10 +59,6 @@ struct PprofMessageParser {
     // MARK: Parsing
 
     mutating func parse(_ bytes: UnsafeRawBufferPointer) throws {
-        // Sized from the message (every location id takes at least one byte, typically two), so
-        // the largest columns do not grow by copying; capacity never written is never paged in.
-        rawLocationIDs.reserveCapacity(bytes.count / 2)
-        sampleValues.reserveCapacity(bytes.count / 8)
         var reader = ProtobufReader(bytes)
         while let key = try reader.nextField() {
             switch key.number {
@@ -83,8 +76,11 @@ struct PprofMessageParser {
                         at: key.offset
                     )
                 }
-                var message = try reader.readMessage()
-                try parseSample(&message, offset: key.offset)
+                let message = try reader.readMessage()
+                sampleOffsets.append(Int32(key.offset))
+                sampleBodyStarts.append(Int32(message.offset))
+                sampleBodyEnds.append(Int32(message.end))
+                sampleBodyBytes += message.end - message.offset
             case 3:
                 try reader.expect(key, .lengthDelimited)
                 var message = try reader.readMessage()
@@ -148,61 +144,6 @@ struct PprofMessageParser {
             }
         }
         return (type, unit)
-    }
-
-    private mutating func parseSample(_ reader: inout ProtobufReader, offset: Int) throws {
-        let sample = sampleOffsets.count
-        sampleOffsets.append(Int32(offset))
-        let valuesBefore = sampleValues.count
-        while let key = try reader.nextField() {
-            switch key.number {
-            case 1 where key.wireType == .lengthDelimited:
-                var packed = try reader.readMessage()
-                while !packed.isAtEnd { rawLocationIDs.append(try packed.readVarint()) }
-            case 1:
-                try reader.readRepeatedVarint(key) { rawLocationIDs.append($0) }
-            case 2:
-                try reader.readRepeatedVarint(key) { sampleValues.append(Int64(bitPattern: $0)) }
-            case 3:
-                try reader.expect(key, .lengthDelimited)
-                var label = try reader.readMessage()
-                var keyIndex: Int64 = 0
-                var string: Int64 = 0
-                var number: Int64 = 0
-                var unit: Int64 = 0
-                while let field = try label.nextField() {
-                    switch field.number {
-                    case 1:
-                        try label.expect(field, .varint)
-                        keyIndex = try label.readInt64()
-                    case 2:
-                        try label.expect(field, .varint)
-                        string = try label.readInt64()
-                    case 3:
-                        try label.expect(field, .varint)
-                        number = try label.readInt64()
-                    case 4:
-                        try label.expect(field, .varint)
-                        unit = try label.readInt64()
-                    default: try label.skip(field)
-                    }
-                }
-                labelKeys.append(keyIndex)
-                labelStrings.append(string)
-                labelNumbers.append(number)
-                labelUnits.append(unit)
-            default:
-                try reader.skip(key)
-            }
-        }
-        let valueCount = sampleValues.count - valuesBefore
-        if firstValueCount < 0 {
-            firstValueCount = valueCount
-        } else if valueCount != firstValueCount, valueCountMismatch == nil {
-            valueCountMismatch = (sample, valueCount)
-        }
-        sampleLocationStarts.append(Int32(rawLocationIDs.count))
-        sampleLabelStarts.append(Int32(labelKeys.count))
     }
 
     private mutating func parseMapping(_ reader: inout ProtobufReader, offset: Int) throws {

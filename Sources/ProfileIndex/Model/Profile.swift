@@ -44,6 +44,10 @@ public struct Profile: Sendable {
     var sampleLabelStarts: [Int32]
     var sampleLabels: [Int32]
 
+    /// Every sample added up, when the decoder did it while reading them (the pprof decoder
+    /// does); nil otherwise. Samples never change after decoding, so it stays true.
+    var sampleAggregate: SampleAggregate?
+
     /// The number of samples.
     public var sampleCount: Int { sampleLocationStarts.count - 1 }
 

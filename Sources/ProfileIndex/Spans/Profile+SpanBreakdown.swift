@@ -51,7 +51,7 @@ extension Profile {
             next[slot] += 1
         }
 
-        var aggregator = FunctionAggregator(functionCount: functions.count, typeCount: typeCount)
+        var aggregator = FunctionAggregator(profile: self)
         var spans: [SpanProfile] = []
         spans.reserveCapacity(spanIDs.count)
         let sortIndex = defaultSampleTypeIndex
@@ -59,9 +59,9 @@ extension Profile {
             var traceID: String?
             var spanName: String?
             var localRoot: String?
+            aggregator.add(samples: ordered[counts[slot]..<counts[slot + 1]].lazy.map { Int($0) }, of: self)
             for position in counts[slot]..<counts[slot + 1] {
                 let sample = Int(ordered[position])
-                aggregator.add(sample: sample, of: self)
                 if traceID == nil || spanName == nil || localRoot == nil {
                     for labelPosition in Int(sampleLabelStarts[sample])..<Int(sampleLabelStarts[sample + 1]) {
                         let label = Int(sampleLabels[labelPosition])

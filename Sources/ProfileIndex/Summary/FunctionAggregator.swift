@@ -1,122 +1,251 @@
-/// Adds samples into per-function flat and cum arrays indexed by dense function index.
+/// Adds samples into per-function flat and cum indexed by dense function index.
 ///
-/// Reused across groups of samples (one span after another): ``drain(_:)`` returns the functions
-/// touched since the last drain and clears only those, so a breakdown over many spans costs the
-/// frames it reads, not spans × functions.
+/// Reused across groups of samples (one span after another): ``drain(_:limit:rankIndex:)``
+/// returns the functions touched since the last drain and clears only those, so a breakdown over
+/// many spans costs the frames it reads, not spans × functions.
 struct FunctionAggregator {
     let typeCount: Int
+    let functionCount: Int
     private(set) var totals: [Int64]
     private(set) var sampleCount = 0
+    /// Per function, the last sample that counted it in its cum (-1: untouched since the last
+    /// drain). Apart from `rows` so that the check every frame makes stays in the L1 cache.
+    private var stamps: [Int32]
+    /// Per function, one row of `stride` values the per-frame loop updates together (one cache
+    /// line instead of one per array): the sample types with an inlined call into it, those with
+    /// a real call into it, then its cum per sample type.
+    private var rows: [Int64]
+    private let stride: Int
     private var flat: [Int64]
-    private var cum: [Int64]
-    private var stamp: [Int32]
-    private var inlined: [UInt64]
-    private var called: [UInt64]
     private var touched: [Int32] = []
+    /// Per location: its function when it has exactly one frame (most do), else -1.
+    private let singleFunction: [Int32]
+    private let frameStarts: [Int32]
+    private let frames: [Int32]
 
-    init(functionCount: Int, typeCount: Int) {
+    fileprivate static let inlinedSlot = 0
+    fileprivate static let calledSlot = 1
+    fileprivate static let cumSlot = 2
+
+    /// An aggregator for the samples of `profile`, which needs its functions, sample types and
+    /// locations (not its samples: a decoder may add them as it reads them).
+    init(profile: Profile) {
+        let functionCount = profile.functions.count
+        let typeCount = profile.sampleTypes.count
         self.typeCount = typeCount
+        self.functionCount = functionCount
+        self.stride = typeCount + Self.cumSlot
         self.totals = [Int64](repeating: 0, count: typeCount)
         self.flat = [Int64](repeating: 0, count: functionCount * typeCount)
-        self.cum = [Int64](repeating: 0, count: functionCount * typeCount)
-        self.stamp = [Int32](repeating: -1, count: functionCount)
-        self.inlined = [UInt64](repeating: 0, count: functionCount)
-        self.called = [UInt64](repeating: 0, count: functionCount)
+        self.stamps = [Int32](repeating: -1, count: functionCount)
+        self.rows = [Int64](repeating: 0, count: functionCount * (typeCount + Self.cumSlot))
+        let starts = profile.locationFrameStarts
+        let frames = profile.locationFrames
+        self.frameStarts = starts
+        self.frames = frames
+        self.singleFunction = (0..<(starts.count - 1)).map { location in
+            starts[location + 1] - starts[location] == 1 ? frames[Int(starts[location])] : -1
+        }
     }
 
-    /// Adds sample `sample` of `profile`: its values to the totals, to the flat of its leaf frame's
-    /// function and to the cum of each distinct function of its stack.
-    mutating func add(sample: Int, of profile: Profile) {
+    /// Adds the samples `samples` yields (indices into `profile`, the profile the aggregator was
+    /// made for), each once.
+    mutating func add(samples: some Sequence<Int>, of profile: Profile) {
         let types = typeCount
-        let valueBase = sample * types
-        var nonZero: UInt64 = 0
         profile.sampleValues.withUnsafeBufferPointer { values in
-            for type in 0..<types {
-                let value = values[valueBase + type]
-                totals[type] &+= value
-                if value != 0, type < 64 { nonZero |= 1 << UInt64(type) }
+            profile.sampleLocationStarts.withUnsafeBufferPointer { starts in
+                profile.sampleLocations.withUnsafeBufferPointer { locations in
+                    accumulate { accumulator in
+                        for sample in samples {
+                            accumulator.add(
+                                stamp: sample,
+                                locations: UnsafeBufferPointer(rebasing: locations[Int(starts[sample])..<Int(starts[sample + 1])]),
+                                values: values.baseAddress.map { $0 + sample * types }
+                            )
+                        }
+                    }
+                }
             }
         }
-        sampleCount += 1
-        if nonZero == 0 { return }
-        Self.addFrames(
-            sample: sample,
-            profile: profile,
-            types: types,
-            nonZero: nonZero,
-            flat: &flat,
-            cum: &cum,
-            stamp: &stamp,
-            inlined: &inlined,
-            called: &called,
-            touched: &touched
-        )
     }
 
-    private static func addFrames(
-        sample: Int,
-        profile: Profile,
-        types: Int,
-        nonZero: UInt64,
-        flat: inout [Int64],
-        cum: inout [Int64],
-        stamp: inout [Int32],
-        inlined: inout [UInt64],
-        called: inout [UInt64],
-        touched: inout [Int32]
-    ) {
-        let valueBase = sample * types
-        let stampValue = Int32(truncatingIfNeeded: sample)
-        let locations = Int(profile.sampleLocationStarts[sample])..<Int(profile.sampleLocationStarts[sample + 1])
-        profile.sampleValues.withUnsafeBufferPointer { values in
-            profile.sampleLocations.withUnsafeBufferPointer { sampleLocations in
-                profile.locationFrameStarts.withUnsafeBufferPointer { frameStarts in
-                    profile.locationFrames.withUnsafeBufferPointer { frames in
+    /// Calls `body` with an ``Accumulator`` over this aggregator's arrays, valid only inside it:
+    /// the arrays are reached through pointers taken once, not once per sample.
+    mutating func accumulate<Result>(_ body: (inout Accumulator) -> Result) -> Result {
+        // Every function is touched at most once between drains.
+        let touchedBefore = touched.count
+        touched.append(contentsOf: repeatElement(0, count: functionCount - touchedBefore))
+        let types = typeCount
+        let stride = self.stride
+        var touchedAfter = touchedBefore
+        var added = 0
+        let result = singleFunction.withUnsafeBufferPointer { singleFunction in
+            frameStarts.withUnsafeBufferPointer { frameStarts in
+                frames.withUnsafeBufferPointer { frames in
+                    totals.withUnsafeMutableBufferPointer { totals in
                         flat.withUnsafeMutableBufferPointer { flat in
-                            cum.withUnsafeMutableBufferPointer { cum in
-                                stamp.withUnsafeMutableBufferPointer { stamp in
-                                    inlined.withUnsafeMutableBufferPointer { inlined in
-                                        called.withUnsafeMutableBufferPointer { called in
-                                    var isLeaf = true
-                                    var callee = -1
-                                    var calleeInlined = false
-                                    for position in locations {
-                                        let location = Int(sampleLocations[position])
-                                        let first = Int(frameStarts[location])
-                                        let last = Int(frameStarts[location + 1]) - 1
-                                        var frame = first
-                                        while frame <= last {
-                                            let function = Int(frames[frame])
-                                            let row = function * types
-                                            if isLeaf {
-                                                for type in 0..<types { flat[row + type] &+= values[valueBase + type] }
-                                                isLeaf = false
-                                            }
-                                            if stamp[function] != stampValue {
-                                                if stamp[function] == -1 { touched.append(Int32(function)) }
-                                                stamp[function] = stampValue
-                                                for type in 0..<types { cum[row + type] &+= values[valueBase + type] }
-                                            }
-                                            if callee >= 0, callee != function {
-                                                if calleeInlined {
-                                                    inlined[callee] |= nonZero
-                                                } else {
-                                                    called[callee] |= nonZero
-                                                }
-                                            }
-                                            callee = function
-                                            calleeInlined = frame != last
-                                            frame += 1
-                                        }
-                                    }
-                                        }
-                                    }
+                            rows.withUnsafeMutableBufferPointer { rows in
+                              stamps.withUnsafeMutableBufferPointer { stamps in
+                                touched.withUnsafeMutableBufferPointer { touched in
+                                    var accumulator = Accumulator(
+                                        types: types,
+                                        stride: stride,
+                                        singleFunction: singleFunction,
+                                        frameStarts: frameStarts,
+                                        frames: frames,
+                                        totals: totals,
+                                        flat: flat,
+                                        rows: rows,
+                                        stamps: stamps,
+                                        touched: touched,
+                                        touchedCount: touchedBefore
+                                    )
+                                    let result = body(&accumulator)
+                                    touchedAfter = accumulator.touchedCount
+                                    added = accumulator.added
+                                    return result
                                 }
+                              }
                             }
                         }
                     }
                 }
             }
+        }
+        touched.removeLast(touched.count - touchedAfter)
+        sampleCount += added
+        return result
+    }
+
+    /// Adds samples into a ``FunctionAggregator`` through pointers; see
+    /// ``FunctionAggregator/accumulate(_:)``.
+    ///
+    /// ``add(stamp:locations:values:)`` is the hot loop of every summary: one iteration per frame
+    /// of every sample.
+    struct Accumulator {
+        let types: Int
+        let stride: Int
+        let singleFunction: UnsafeBufferPointer<Int32>
+        let frameStarts: UnsafeBufferPointer<Int32>
+        let frames: UnsafeBufferPointer<Int32>
+        let totals: UnsafeMutableBufferPointer<Int64>
+        let flat: UnsafeMutableBufferPointer<Int64>
+        let rows: UnsafeMutableBufferPointer<Int64>
+        let stamps: UnsafeMutableBufferPointer<Int32>
+        let touched: UnsafeMutableBufferPointer<Int32>
+        var touchedCount: Int
+        var added = 0
+
+        /// Adds one sample: its values to the totals, to the flat of its leaf frame's function and
+        /// to the cum of each distinct function of its stack (recursion counts once).
+        ///
+        /// - Parameters:
+        ///   - stamp: a number no other sample added since the last drain has (its index).
+        ///   - locations: the sample's dense location indices, leaf first.
+        ///   - values: its `types` values (nil only when there are none).
+        @inline(__always)
+        mutating func add(stamp: Int, locations: UnsafeBufferPointer<Int32>, values: UnsafePointer<Int64>?) {
+            added += 1
+            guard let values else { return }
+            var nonZero: UInt64 = 0
+            for type in 0..<types {
+                let value = values[type]
+                totals[type] &+= value
+                if value != 0, type < 64 { nonZero |= 1 << UInt64(type) }
+            }
+            if nonZero == 0 || locations.isEmpty { return }
+            var frame = FrameVisit(
+                stamp: Int32(truncatingIfNeeded: stamp),
+                nonZero: Int64(bitPattern: nonZero),
+                values: values,
+                types: types,
+                stride: stride,
+                rows: rows.baseAddress!,
+                stamps: stamps.baseAddress!,
+                touched: touched.baseAddress!,
+                touchedCount: touchedCount
+            )
+            var isLeaf = true
+            for location in locations {
+                let single = singleFunction[Int(location)]
+                if single >= 0 {
+                    frame.visit(Int(single), inlined: false)
+                    if isLeaf {
+                        FunctionAggregator.addRow(values, to: flat.baseAddress! + Int(single) * types, types)
+                        isLeaf = false
+                    }
+                    continue
+                }
+                var index = Int(frameStarts[Int(location)])
+                let last = Int(frameStarts[Int(location) + 1]) - 1
+                while index <= last {
+                    let function = Int(frames[index])
+                    frame.visit(function, inlined: index != last)
+                    if isLeaf {
+                        FunctionAggregator.addRow(values, to: flat.baseAddress! + function * types, types)
+                        isLeaf = false
+                    }
+                    index += 1
+                }
+            }
+            touchedCount = frame.touchedCount
+        }
+    }
+
+    /// One sample's walk up its stack: counts each distinct function once in cum and marks how
+    /// each function was called by the next frame up.
+    private struct FrameVisit {
+        let stamp: Int32
+        let nonZero: Int64
+        let values: UnsafePointer<Int64>
+        let types: Int
+        let stride: Int
+        let rows: UnsafeMutablePointer<Int64>
+        let stamps: UnsafeMutablePointer<Int32>
+        let touched: UnsafeMutablePointer<Int32>
+        var touchedCount: Int
+        /// The row of the frame below (the callee), and which call slot this frame marks in it.
+        var calleeRow = -1
+        var calleeSlot = FunctionAggregator.calledSlot
+
+        /// Visits a frame of `function`; `inlined` when the next frame up is in the same location
+        /// (the function was inlined into it).
+        @inline(__always)
+        mutating func visit(_ function: Int, inlined: Bool) {
+            let row = function &* stride
+            let previous = stamps[function]
+            if previous != stamp {
+                if previous == -1 {
+                    touched[touchedCount] = Int32(truncatingIfNeeded: function)
+                    touchedCount &+= 1
+                }
+                stamps[function] = stamp
+                FunctionAggregator.addRow(values, to: rows + row + FunctionAggregator.cumSlot, types)
+            }
+            if calleeRow >= 0, calleeRow != row {
+                rows[calleeRow + calleeSlot] |= nonZero
+            }
+            calleeRow = row
+            calleeSlot = inlined ? FunctionAggregator.inlinedSlot : FunctionAggregator.calledSlot
+        }
+    }
+
+    /// `target[row..<row + types] += values[base..<base + types]`, unrolled for the usual one to
+    /// three sample types.
+    @inline(__always)
+    fileprivate static func addRow(_ values: UnsafePointer<Int64>, to target: UnsafeMutablePointer<Int64>, _ types: Int) {
+        switch types {
+        case 1:
+            target[0] &+= values[0]
+        case 2:
+            target[0] &+= values[0]
+            target[1] &+= values[1]
+        case 3:
+            target[0] &+= values[0]
+            target[1] &+= values[1]
+            target[2] &+= values[2]
+        default:
+            for type in 0..<types { target[type] &+= values[type] }
         }
     }
 
@@ -125,16 +254,27 @@ struct FunctionAggregator {
     /// With a `limit`, only the `limit` functions with the largest flat (then cum) in sample type
     /// `rankIndex` are returned, chosen on the raw arrays before any summary is built.
     mutating func drain(_ functions: [ProfileFunction], limit: Int? = nil, rankIndex: Int = 0) -> [FunctionSummary] {
+        let result = summaries(functions, limit: limit, rankIndex: rankIndex)
+        clear()
+        return result
+    }
+
+    /// The functions touched since the last drain, with their flat and cum, leaving the
+    /// aggregator as it is; `limit` and `rankIndex` as for ``drain(_:limit:rankIndex:)``.
+    func summaries(_ functions: [ProfileFunction], limit: Int? = nil, rankIndex: Int = 0) -> [FunctionSummary] {
         var chosen = touched
-        if let limit, limit < chosen.count, typeCount > 0 {
-            let types = typeCount
+        let types = typeCount
+        let stride = self.stride
+        if let limit, limit < chosen.count, types > 0 {
             chosen = flat.withUnsafeBufferPointer { flat in
-                cum.withUnsafeBufferPointer { cum in
+                rows.withUnsafeBufferPointer { rows in
                     touched.sorted { left, right in
                         let l = Int(left) * types + rankIndex
                         let r = Int(right) * types + rankIndex
                         if abs(flat[l]) != abs(flat[r]) { return abs(flat[l]) > abs(flat[r]) }
-                        if abs(cum[l]) != abs(cum[r]) { return abs(cum[l]) > abs(cum[r]) }
+                        let lc = Int(left) * stride + Self.cumSlot + rankIndex
+                        let rc = Int(right) * stride + Self.cumSlot + rankIndex
+                        if abs(rows[lc]) != abs(rows[rc]) { return abs(rows[lc]) > abs(rows[rc]) }
                         return left < right
                     }
                 }
@@ -145,32 +285,34 @@ struct FunctionAggregator {
         result.reserveCapacity(chosen.count)
         for function in chosen {
             let index = Int(function)
-            let row = index * typeCount
+            let row = index * stride
             result.append(
                 FunctionSummary(
                     name: functions[index].name,
                     filename: functions[index].filename,
-                    flat: Array(flat[row..<(row + typeCount)]),
-                    cum: Array(cum[row..<(row + typeCount)]),
-                    inlinedCalls: inlined[index],
-                    realCalls: called[index]
+                    flat: Array(flat[(index * types)..<(index * types + types)]),
+                    cum: Array(rows[(row + Self.cumSlot)..<(row + Self.cumSlot + types)]),
+                    inlinedCalls: UInt64(bitPattern: rows[row + Self.inlinedSlot]),
+                    realCalls: UInt64(bitPattern: rows[row + Self.calledSlot])
                 )
             )
         }
+        return result
+    }
+
+    /// Forgets every sample added since the last drain.
+    private mutating func clear() {
+        let types = typeCount
+        let stride = self.stride
         for function in touched {
             let index = Int(function)
-            let row = index * typeCount
-            for type in 0..<typeCount {
-                flat[row + type] = 0
-                cum[row + type] = 0
-            }
-            inlined[index] = 0
-            called[index] = 0
-            stamp[index] = -1
+            for type in 0..<types { flat[index * types + type] = 0 }
+            let row = index * stride
+            stamps[index] = -1
+            for slot in 0..<stride { rows[row + slot] = 0 }
         }
         touched.removeAll(keepingCapacity: true)
-        for type in 0..<typeCount { totals[type] = 0 }
+        for type in 0..<types { totals[type] = 0 }
         sampleCount = 0
-        return result
     }
 }

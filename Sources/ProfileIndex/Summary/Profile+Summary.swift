@@ -6,7 +6,16 @@ extension Profile {
     /// filters), one pass over the samples with dense arrays.
     public func summary(filters: [LabelFilter] = []) -> ProfileSummary {
         let typeCount = sampleTypes.count
-        var aggregator = FunctionAggregator(functionCount: functions.count, typeCount: typeCount)
+        if filters.isEmpty, let sampleAggregate {
+            return summary(
+                sampleAggregate.functions,
+                labelTotals: sampleAggregate.labelTotals,
+                labelSeen: nil,
+                profileTotals: nil,
+                filters: []
+            )
+        }
+        var aggregator = FunctionAggregator(profile: self)
         var labelTotals = [Int64](repeating: 0, count: labels.count * typeCount)
         var labelSeen = [Bool](repeating: false, count: labels.count)
         let masks = labelMatchMasks(filters)
@@ -14,9 +23,13 @@ extension Profile {
         if masks != nil {
             for (index, value) in sampleValues.enumerated() { profileTotals[index % typeCount] &+= value }
         }
+        if let masks {
+            aggregator.add(samples: (0..<sampleCount).lazy.filter { self.sample($0, passes: masks, filterCount: filters.count) }, of: self)
+        } else {
+            aggregator.add(samples: 0..<sampleCount, of: self)
+        }
         for sample in 0..<sampleCount {
             if let masks, !self.sample(sample, passes: masks, filterCount: filters.count) { continue }
-            aggregator.add(sample: sample, of: self)
             let valueBase = sample * typeCount
             for position in Int(sampleLabelStarts[sample])..<Int(sampleLabelStarts[sample + 1]) {
                 let label = Int(sampleLabels[position])
@@ -25,9 +38,26 @@ extension Profile {
                 for type in 0..<typeCount { labelTotals[row + type] &+= sampleValues[valueBase + type] }
             }
         }
+        return summary(
+            aggregator,
+            labelTotals: labelTotals,
+            labelSeen: labelSeen,
+            profileTotals: masks == nil ? nil : profileTotals,
+            filters: filters
+        )
+    }
+
+    /// The summary of what `aggregator` and the label totals hold; `labelSeen` nil when every
+    /// label was seen, `profileTotals` nil when equal to the aggregated totals.
+    private func summary(
+        _ aggregator: FunctionAggregator,
+        labelTotals: [Int64],
+        labelSeen: [Bool]?,
+        profileTotals: [Int64]?,
+        filters: [LabelFilter]
+    ) -> ProfileSummary {
         let totals = aggregator.totals
-        let count = aggregator.sampleCount
-        var functions = aggregator.drain(self.functions).filter { function in
+        var functions = aggregator.summaries(self.functions).filter { function in
             function.flat.contains { $0 != 0 } || function.cum.contains { $0 != 0 }
         }
         functions.sort { ($0.name, $0.filename) < ($1.name, $1.filename) }
@@ -40,21 +70,21 @@ extension Profile {
             durationNanos: durationNanos,
             mainBinary: mainBinary,
             comments: comments,
-            sampleCount: count,
+            sampleCount: aggregator.sampleCount,
             totals: totals,
-            profileTotals: masks == nil ? totals : profileTotals,
+            profileTotals: profileTotals ?? totals,
             functions: functions,
-            labels: labelSummaries(labelTotals, seen: labelSeen, typeCount: typeCount),
+            labels: labelSummaries(labelTotals, seen: labelSeen, typeCount: sampleTypes.count),
             filters: filters
         )
     }
 
-    private func labelSummaries(_ totals: [Int64], seen: [Bool], typeCount: Int) -> [LabelSummary] {
+    private func labelSummaries(_ totals: [Int64], seen: [Bool]?, typeCount: Int) -> [LabelSummary] {
         var byKey: [String: [LabelValueSummary]] = [:]
         for (index, label) in labels.enumerated() {
             let row = index * typeCount
             let values = Array(totals[row..<(row + typeCount)])
-            guard seen[index] else { continue }
+            guard seen?[index] ?? true else { continue }
             byKey[label.key, default: []].append(LabelValueSummary(value: label.displayValue, totals: values))
         }
         let sortIndex = defaultSampleTypeIndex

@@ -1,0 +1,304 @@
+import ProtobufWire
+
+/// The second pass: each sample's message, read straight into the profile's columns with its
+/// location ids already dense indices and its labels already interned.
+extension PprofMessageParser {
+    func readSamples(
+        _ bytes: UnsafeRawBufferPointer,
+        into profile: inout Profile,
+        locations: DenseIDMap,
+        strings: inout StringTable
+    ) throws(ProfileDecodingError) {
+        let sampleCount = sampleOffsets.count
+        let typeCount = profile.sampleTypes.count
+        var sampleLocationStarts: [Int32] = [0]
+        sampleLocationStarts.reserveCapacity(sampleCount + 1)
+        var sampleValues = [Int64](repeating: 0, count: sampleCount * typeCount)
+        var sampleLabelStarts: [Int32] = [0]
+        sampleLabelStarts.reserveCapacity(sampleCount + 1)
+        var sampleLabels: [Int32] = []
+        var labels = LabelInterner(stringCount: strings.count)
+        // Added up as they are read, while each sample's locations are still in cache.
+        var aggregator = FunctionAggregator(profile: profile)
+        var labelTotals: [Int64] = []
+        var failure: (any Error)?
+
+        // Every location id takes at least a byte of some sample's message.
+        let sampleLocations = [Int32](unsafeUninitializedCapacity: sampleBodyBytes) { output, written in
+            written = 0
+            aggregator.accumulate { accumulator in
+                locations.table.withUnsafeBufferPointer { table in
+                    sampleValues.withUnsafeMutableBufferPointer { values in
+                        do {
+                            for sample in 0..<sampleCount {
+                                let locationStart = written
+                                let labelStart = sampleLabels.count
+                                try readSample(
+                                    sample,
+                                    bytes,
+                                    locations: locations,
+                                    table: table,
+                                    output: output,
+                                    written: &written,
+                                    values: values,
+                                    typeCount: typeCount,
+                                    labels: &labels,
+                                    sampleLabels: &sampleLabels,
+                                    profile: &profile,
+                                    strings: &strings
+                                )
+                                let sampleValues = values.baseAddress.map { UnsafePointer($0 + sample * typeCount) }
+                                accumulator.add(
+                                    stamp: sample,
+                                    locations: UnsafeBufferPointer(start: output.baseAddress! + locationStart, count: written - locationStart),
+                                    values: sampleValues
+                                )
+                                if sampleLabels.count > labelStart, let sampleValues {
+                                    let needed = profile.labels.count * typeCount
+                                    if labelTotals.count < needed {
+                                        labelTotals.append(contentsOf: repeatElement(0, count: needed - labelTotals.count))
+                                    }
+                                    for position in labelStart..<sampleLabels.count {
+                                        let row = Int(sampleLabels[position]) * typeCount
+                                        for type in 0..<typeCount { labelTotals[row + type] &+= sampleValues[type] }
+                                    }
+                                }
+                                sampleLocationStarts.append(Int32(written))
+                                sampleLabelStarts.append(Int32(sampleLabels.count))
+                            }
+                        } catch {
+                            failure = error
+                        }
+                    }
+                }
+            }
+        }
+        switch failure {
+        case nil: break
+        case let error as ProfileDecodingError: throw error
+        case let error as ProtobufDecodingError: throw ProfileDecodingError(error)
+        case let error?: throw ProfileDecodingError(.malformedMessage, "\(error)")
+        }
+        profile.sampleLocationStarts = sampleLocationStarts
+        profile.sampleLocations = sampleLocations
+        profile.sampleValues = sampleValues
+        profile.sampleLabelStarts = sampleLabelStarts
+        profile.sampleLabels = sampleLabels
+        labelTotals.append(contentsOf: repeatElement(0, count: profile.labels.count * typeCount - labelTotals.count))
+        profile.sampleAggregate = SampleAggregate(functions: aggregator, labelTotals: labelTotals)
+    }
+
+    private func readSample(
+        _ sample: Int,
+        _ bytes: UnsafeRawBufferPointer,
+        locations: DenseIDMap,
+        table: UnsafeBufferPointer<Int32>,
+        output: UnsafeMutableBufferPointer<Int32>,
+        written: inout Int,
+        values: UnsafeMutableBufferPointer<Int64>,
+        typeCount: Int,
+        labels: inout LabelInterner,
+        sampleLabels: inout [Int32],
+        profile: inout Profile,
+        strings: inout StringTable
+    ) throws {
+        var reader = ProtobufReader(bytes, range: Int(sampleBodyStarts[sample])..<Int(sampleBodyEnds[sample]))
+        var valueCount = 0
+        var labelIndex = 0
+        let valueBase = sample * typeCount
+        while let key = try reader.nextField() {
+            switch key.number {
+            case 1 where key.wireType == .lengthDelimited:
+                let packed = try reader.readMessage()
+                written = try readLocationIDs(
+                    sample,
+                    bytes,
+                    packed.offset..<packed.end,
+                    locations: locations,
+                    table: table,
+                    output: output,
+                    written: written
+                )
+            case 1:
+                try reader.expect(key, .varint)
+                let id = try reader.readVarint()
+                output[written] = try location(id, of: sample, locations)
+                written += 1
+            case 2:
+                try reader.readRepeatedVarint(key) { value in
+                    if valueCount < typeCount { values[valueBase + valueCount] = Int64(bitPattern: value) }
+                    valueCount += 1
+                }
+            case 3:
+                try reader.expect(key, .lengthDelimited)
+                var label = try reader.readMessage()
+                var keyIndex: Int64 = 0
+                var string: Int64 = 0
+                var number: Int64 = 0
+                var unit: Int64 = 0
+                while let field = try label.nextField() {
+                    switch field.number {
+                    case 1:
+                        try label.expect(field, .varint)
+                        keyIndex = try label.readInt64()
+                    case 2:
+                        try label.expect(field, .varint)
+                        string = try label.readInt64()
+                    case 3:
+                        try label.expect(field, .varint)
+                        number = try label.readInt64()
+                    case 4:
+                        try label.expect(field, .varint)
+                        unit = try label.readInt64()
+                    default: try label.skip(field)
+                    }
+                }
+                let stringCount = Int64(strings.count)
+                guard keyIndex >= 0, keyIndex < stringCount, string >= 0, string < stringCount, unit >= 0, unit < stringCount else {
+                    throw ProfileDecodingError(
+                        .invalidReference,
+                        "sample \(sample) label \(labelIndex) has a string index out of range (table has \(stringCount) strings)",
+                        at: Int(sampleOffsets[sample])
+                    )
+                }
+                labelIndex += 1
+                if let index = try labels.intern(key: keyIndex, string: string, number: number, unit: unit, into: &profile, strings: &strings) {
+                    sampleLabels.append(index)
+                }
+            default:
+                try reader.skip(key)
+            }
+        }
+        if valueCount != typeCount {
+            throw ProfileDecodingError(
+                .invalidValue,
+                "sample \(sample) has \(valueCount) values but the profile has \(typeCount) sample types",
+                at: Int(sampleOffsets[sample])
+            )
+        }
+    }
+
+    /// Reads the packed location ids in `range` into `output` from `written` on, as dense location
+    /// indices; returns the new count.
+    ///
+    /// The hot loop of the decoder (one iteration per frame reference, millions in a large
+    /// profile): a one- or two-byte id whose location is in the dense table is decoded without
+    /// branching on its length; anything else (longer ids, sparse ids, errors) takes the reader.
+    @inline(__always)
+    private func readLocationIDs(
+        _ sample: Int,
+        _ bytes: UnsafeRawBufferPointer,
+        _ range: Range<Int>,
+        locations: DenseIDMap,
+        table: UnsafeBufferPointer<Int32>,
+        output: UnsafeMutableBufferPointer<Int32>,
+        written: Int
+    ) throws -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return written }
+        var position = range.lowerBound
+        let end = range.upperBound
+        var count = written
+        while position < end {
+            if end - position >= 2 {
+                let word = UInt32(base[position]) | UInt32(base[position &+ 1]) << 8
+                let more = (word >> 7) & 1
+                if more & (word >> 15) == 0 {
+                    // One byte, or two when the first has its continuation bit.
+                    let id = Int((word & 0x7F) | ((word >> 1) & 0x3F80) & (0 &- more))
+                    if id < table.count {
+                        let location = table[id]
+                        if location >= 0 {
+                            output[count] = location
+                            count &+= 1
+                            position &+= 1 &+ Int(more)
+                            continue
+                        }
+                    }
+                }
+            }
+            var reader = ProtobufReader(bytes, range: position..<end)
+            let id = try reader.readVarint()
+            output[count] = try location(id, of: sample, locations)
+            count += 1
+            position = reader.offset
+        }
+        return count
+    }
+
+    private func location(_ id: UInt64, of sample: Int, _ locations: DenseIDMap) throws(ProfileDecodingError) -> Int32 {
+        let location = locations[id]
+        guard location >= 0 else {
+            throw ProfileDecodingError(
+                .invalidReference,
+                id == 0
+                    ? "sample \(sample) references location id 0"
+                    : "sample \(sample) references location \(id) which does not exist",
+                at: Int(sampleOffsets[sample])
+            )
+        }
+        return location
+    }
+}
+
+/// Gives each distinct label (key and value) a dense index, without a dictionary lookup per
+/// sample for string labels: per key, an array indexed by the value's string index.
+struct LabelInterner {
+    private let stringCount: Int
+    private var keySlots: [(key: Int64, slots: [Int32])] = []
+    private var numeric: [NumericLabelKey: Int32] = [:]
+
+    init(stringCount: Int) {
+        self.stringCount = stringCount
+    }
+
+    /// The label's index in `profile.labels`, adding it when new; nil for a label with neither a
+    /// string nor a number (pprof ignores those). String indexes must be in range.
+    mutating func intern(
+        key: Int64,
+        string: Int64,
+        number: Int64,
+        unit: Int64,
+        into profile: inout Profile,
+        strings: inout StringTable
+    ) throws(ProfileDecodingError) -> Int32? {
+        if string != 0 {
+            var slot = keySlots.firstIndex { $0.key == key } ?? -1
+            if slot < 0 {
+                keySlots.append((key, [Int32](repeating: -1, count: stringCount)))
+                slot = keySlots.count - 1
+            }
+            var label = keySlots[slot].slots[Int(string)]
+            if label < 0 {
+                label = Int32(profile.labels.count)
+                keySlots[slot].slots[Int(string)] = label
+                profile.labels.append(
+                    ProfileLabel(
+                        key: try strings.string(key, "label key", at: nil),
+                        stringValue: try strings.string(string, "label value", at: nil)
+                    )
+                )
+            }
+            return label
+        }
+        guard number != 0 || unit != 0 else { return nil }
+        let numericKey = NumericLabelKey(key: key, number: number, unit: unit)
+        if let label = numeric[numericKey] { return label }
+        let label = Int32(profile.labels.count)
+        numeric[numericKey] = label
+        profile.labels.append(
+            ProfileLabel(
+                key: try strings.string(key, "label key", at: nil),
+                stringValue: nil,
+                numericValue: number,
+                numericUnit: try strings.string(unit, "label unit", at: nil).nilIfEmpty
+            )
+        )
+        return label
+    }
+}
+
+private struct NumericLabelKey: Hashable {
+    var key: Int64
+    var number: Int64
+    var unit: Int64
+}
