@@ -13,6 +13,12 @@ public struct CorrelatorConfiguration: Sendable {
     public var dataDirectory = ".correlator"
     /// An external PostgreSQL server; nil runs the embedded one.
     public var databaseURL: String?
+    /// Connections to PostgreSQL kept open even when idle, and the most opened at once. A new
+    /// backend plans its first statements slowly (catalog caches are per backend: ~80 ms to
+    /// parse the trace-links query, ~35 ms to bind it), so the pool keeps a few warm ones
+    /// instead of closing them after a minute idle and paying that again on the next burst.
+    public var databaseMinConnections = 4
+    public var databaseMaxConnections = 20
     public var logLevel: Logger.Level = .info
     /// Partitions older than this are dropped.
     public var retention: Duration = .seconds(7 * 86_400)
@@ -56,6 +62,8 @@ public struct CorrelatorConfiguration: Sendable {
         "listen": "CORRELATOR_LISTEN",
         "data_dir": "CORRELATOR_DATA_DIR",
         "database_url": "CORRELATOR_DATABASE_URL",
+        "database_min_connections": "CORRELATOR_DATABASE_MIN_CONNECTIONS",
+        "database_max_connections": "CORRELATOR_DATABASE_MAX_CONNECTIONS",
         "log_level": "CORRELATOR_LOG_LEVEL",
         "retention": "CORRELATOR_RETENTION",
         "migrations_dir": "CORRELATOR_MIGRATIONS_DIR",
@@ -89,6 +97,16 @@ public struct CorrelatorConfiguration: Sendable {
         case "database_url":
             _ = try DatabaseURL(value)
             databaseURL = value
+        case "database_min_connections":
+            guard let count = Int(value), count >= 0, count <= 1000 else {
+                throw ConfigurationError.invalid(source, "database_min_connections must be a whole number from 0 to 1000, got '\(value)'")
+            }
+            databaseMinConnections = count
+        case "database_max_connections":
+            guard let count = Int(value), count >= 1, count <= 1000 else {
+                throw ConfigurationError.invalid(source, "database_max_connections must be a whole number from 1 to 1000, got '\(value)'")
+            }
+            databaseMaxConnections = count
         case "log_level":
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
                 throw ConfigurationError.invalid(source, "unknown log level '\(value)' (trace, debug, info, notice, warning, error, critical)")

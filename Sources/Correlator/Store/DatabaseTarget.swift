@@ -13,24 +13,36 @@ public struct DatabaseTarget: Sendable {
     public static func open(_ configuration: CorrelatorConfiguration, logger: Logger) async throws -> DatabaseTarget {
         if let url = configuration.databaseURL {
             let databaseURL = try DatabaseURL(url)
-            return DatabaseTarget(clientConfiguration: withSessionSettings(databaseURL.clientConfiguration), description: databaseURL.description, cluster: nil)
+            return DatabaseTarget(
+                clientConfiguration: withSessionSettings(databaseURL.clientConfiguration, configuration),
+                description: databaseURL.description, cluster: nil
+            )
         }
         let cluster = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, logger: logger)
         try await cluster.start()
         return DatabaseTarget(
-            clientConfiguration: withSessionSettings(cluster.clientConfiguration),
+            clientConfiguration: withSessionSettings(cluster.clientConfiguration, configuration),
             description: "embedded PostgreSQL in \(cluster.dataDirectory)",
             cluster: cluster
         )
     }
 
-    /// Settings of every session Correlator opens. `jit=off`: once a day's partitions hold a few
-    /// thousand span_profiles rows, the planner's cost estimate of the trace-links query passes
-    /// `jit_above_cost` and PostgreSQL spends ~6 s compiling it for a 26 ms execution (measured
-    /// by `make soak`: p99 of GET /api/v1/traces/{id}/profiles went from 60 ms to 8 s).
-    static func withSessionSettings(_ configuration: PostgresClient.Configuration) -> PostgresClient.Configuration {
-        var configuration = configuration
-        configuration.options.additionalStartupParameters.append(("jit", "off"))
-        return configuration
+    /// Settings of every session Correlator opens, and of the pool.
+    ///
+    /// `jit=off`: once a day's partitions hold a few thousand span_profiles rows, the planner's
+    /// cost estimate of the trace-links query passes `jit_above_cost` and PostgreSQL spends ~6 s
+    /// compiling it for a 26 ms execution (measured by `make soak`: p99 of GET
+    /// /api/v1/traces/{id}/profiles went from 60 ms to 8 s).
+    ///
+    /// The pool keeps `database_min_connections` open and lets idle ones above that live ten
+    /// minutes (PostgresNIO's default is one): a fresh backend's first trace-links queries take
+    /// ~150 ms (Benchmarks/correlation.sh saw them as its whole p99).
+    static func withSessionSettings(_ client: PostgresClient.Configuration, _ configuration: CorrelatorConfiguration) -> PostgresClient.Configuration {
+        var client = client
+        client.options.additionalStartupParameters.append(("jit", "off"))
+        client.options.maximumConnections = configuration.databaseMaxConnections
+        client.options.minimumConnections = min(configuration.databaseMinConnections, configuration.databaseMaxConnections)
+        client.options.connectionIdleTimeout = .seconds(600)
+        return client
     }
 }

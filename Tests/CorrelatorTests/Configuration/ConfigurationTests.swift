@@ -27,12 +27,26 @@ import Testing
         #expect(configuration.databaseURL == nil)
     }
 
+    @Test func poolSizesComeFromTheFileOrTheEnvironmentAndReachTheClient() throws {
+        let configuration = try CorrelatorConfiguration.load(
+            configFile: nil,
+            environment: ["CORRELATOR_DATABASE_MIN_CONNECTIONS": "2", "CORRELATOR_DATABASE_MAX_CONNECTIONS": "8"]
+        )
+        #expect(configuration.databaseMinConnections == 2 && configuration.databaseMaxConnections == 8)
+        let client = DatabaseTarget.withSessionSettings(try DatabaseURL("postgres://u@localhost/db").clientConfiguration, configuration)
+        #expect(client.options.minimumConnections == 2)
+        #expect(client.options.maximumConnections == 8)
+        #expect(client.options.additionalStartupParameters.contains { $0.0 == "jit" && $0.1 == "off" })
+    }
+
     @Test(arguments: [
         ("listen: [1, 2]\n", "must be a single value"),
         ("colour: blue\n", "unknown setting 'colour'"),
         ("retention: 5x\n", "invalid duration '5x'"),
         ("log_level: loud\n", "unknown log level 'loud'"),
         ("listen: nowhere\n", "expected HOST:PORT"),
+        ("database_max_connections: 0\n", "database_max_connections must be a whole number from 1 to 1000, got '0'"),
+        ("database_min_connections: many\n", "database_min_connections must be a whole number from 0 to 1000, got 'many'"),
     ])
     func badFileSettingsNameTheLineAndTheProblem(yaml: String, message: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("correlator-\(UUID().uuidString).yaml")
