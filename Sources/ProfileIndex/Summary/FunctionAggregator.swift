@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Adds samples into per-function flat and cum indexed by dense function index.
 ///
 /// Reused across groups of samples (one span after another): ``drain(_:limit:rankIndex:)``
@@ -280,6 +288,87 @@ struct FunctionAggregator {
                 }
             }
             chosen.removeLast(chosen.count - Swift.max(limit, 0))
+        }
+        var result: [FunctionSummary] = []
+        result.reserveCapacity(chosen.count)
+        for function in chosen {
+            let index = Int(function)
+            let row = index * stride
+            result.append(
+                FunctionSummary(
+                    name: functions[index].name,
+                    filename: functions[index].filename,
+                    flat: Array(flat[(index * types)..<(index * types + types)]),
+                    cum: Array(rows[(row + Self.cumSlot)..<(row + Self.cumSlot + types)]),
+                    inlinedCalls: UInt64(bitPattern: rows[row + Self.inlinedSlot]),
+                    realCalls: UInt64(bitPattern: rows[row + Self.calledSlot])
+                )
+            )
+        }
+        return result
+    }
+
+    /// The functions touched since the last drain whose flat or cum is not all zero, ordered by
+    /// name then filename (`(name, filename) <`), leaving the aggregator as it is.
+    ///
+    /// Chosen and ordered on the raw arrays, so only the summaries returned are built: when every
+    /// name and filename is ASCII (and no name holds a NUL), by comparing the bytes of one
+    /// contiguous key per function (name, NUL, filename) instead of comparing Strings.
+    func nonZeroSummariesByName(_ functions: [ProfileFunction]) -> [FunctionSummary] {
+        let types = typeCount
+        let stride = self.stride
+        var chosen: [Int32] = []
+        chosen.reserveCapacity(touched.count)
+        for function in touched {
+            let index = Int(function)
+            var nonZero = false
+            for type in 0..<types where flat[index * types + type] != 0 || rows[index * stride + Self.cumSlot + type] != 0 {
+                nonZero = true
+                break
+            }
+            if nonZero { chosen.append(function) }
+        }
+        var keys: [UInt8] = []
+        var starts: [Int] = [0]
+        starts.reserveCapacity(chosen.count + 1)
+        var bits: UInt8 = 0
+        var nameHasNUL = false
+        for function in chosen {
+            let nameStart = keys.count
+            keys.append(contentsOf: functions[Int(function)].name.utf8)
+            for byte in keys[nameStart...] {
+                bits |= byte
+                if byte == 0 { nameHasNUL = true }
+            }
+            keys.append(0)
+            let filenameStart = keys.count
+            keys.append(contentsOf: functions[Int(function)].filename.utf8)
+            for byte in keys[filenameStart...] { bits |= byte }
+            starts.append(keys.count)
+        }
+        if bits < 0x80, !nameHasNUL {
+            // For ASCII, String's order is the order of the bytes.
+            var order = [Int32](0..<Int32(chosen.count))
+            keys.withUnsafeBufferPointer { keys in
+                starts.withUnsafeBufferPointer { starts in
+                    let base = keys.baseAddress!
+                    order.sort { left, right in
+                        let leftStart = starts[Int(left)]
+                        let leftCount = starts[Int(left) + 1] - leftStart
+                        let rightStart = starts[Int(right)]
+                        let rightCount = starts[Int(right) + 1] - rightStart
+                        let compared = memcmp(base + leftStart, base + rightStart, Swift.min(leftCount, rightCount))
+                        return compared != 0 ? compared < 0 : leftCount < rightCount
+                    }
+                }
+            }
+            chosen = order.map { chosen[Int($0)] }
+        } else {
+            chosen.sort { left, right in
+                let l = functions[Int(left)]
+                let r = functions[Int(right)]
+                return (l.name, l.filename) < (r.name, r.filename)
+            }
         }
         var result: [FunctionSummary] = []
         result.reserveCapacity(chosen.count)

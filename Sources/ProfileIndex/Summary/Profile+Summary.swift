@@ -57,10 +57,7 @@ extension Profile {
         filters: [LabelFilter]
     ) -> ProfileSummary {
         let totals = aggregator.totals
-        var functions = aggregator.summaries(self.functions).filter { function in
-            function.flat.contains { $0 != 0 } || function.cum.contains { $0 != 0 }
-        }
-        functions.sort { ($0.name, $0.filename) < ($1.name, $1.filename) }
+        let functions = aggregator.nonZeroSummariesByName(self.functions)
         return ProfileSummary(
             sampleTypes: sampleTypes,
             defaultSampleTypeIndex: defaultSampleTypeIndex,
