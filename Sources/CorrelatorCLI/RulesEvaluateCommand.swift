@@ -54,13 +54,11 @@ struct RulesEvaluateCommand: AsyncParsableCommand {
                     var errors: [String] = []
                     let clock = ContinuousClock()
                     let started = clock.now
-                    for group in groups {
-                        let result = try await engine.evaluate(group, at: now)
-                        seconds += result.seconds
-                        databaseSeconds += result.databaseSeconds
-                        active += result.records.reduce(0) { $0 + $1.state.activeAlerts.count }
-                        errors += result.records.compactMap { record in record.lastError.map { "\(record.ruleKey): \($0)" } }
-                    }
+                    let result = try await engine.evaluate(groups, at: now)
+                    seconds += result.seconds
+                    databaseSeconds += result.databaseSeconds
+                    active += result.records.reduce(0) { $0 + $1.state.activeAlerts.count }
+                    errors += result.records.compactMap { record in record.lastError.map { "\(record.ruleKey): \($0)" } }
                     let wall = (clock.now - started)
                     let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
                     print("cycle=\(cycle) groups=\(groups.count) rules=\(groups.reduce(0) { $0 + $1.group.rules.count }) active_alerts=\(active) errors=\(errors.count) seconds=\(String(format: "%.4f", wallSeconds)) database_seconds=\(String(format: "%.4f", databaseSeconds))")

@@ -4,9 +4,10 @@ import Rules
 
 /// Answers the rules' ``SeriesRequest``s from `profiles`, `profile_functions` and `functions`.
 ///
-/// Requests that read the same profiles (type, sample type, time range, label selector,
-/// function pattern) are answered by one pair of queries for all their services: a cycle of
-/// many rules costs a few round trips, not two per rule. Totals come from **every** profile in
+/// Requests that read the same profiles (type, sample type, time range, label selector) are
+/// answered by one pair of queries for all their services and function patterns: a cycle of a
+/// thousand rules costs a few round trips, not two per rule. Each request then gets only its
+/// own service and the functions its pattern matches. Totals come from **every** profile in
 /// the range, so a function's share is out of all samples, including profiles where it doesn't
 /// appear. Profiles of one service that start at the same instant (several instances) are
 /// added together.
@@ -33,9 +34,13 @@ public struct ProfileSeriesReader: Sendable {
         var result: [SeriesRequest: [FunctionSeries]] = [:]
         for (key, members) in buckets {
             let services: [String]? = members.contains { $0.selector.service == nil } ? nil : Array(Set(members.compactMap(\.selector.service))).sorted()
-            let rows = try await fetch(key, services: services)
+            // PostgreSQL keeps only functions some member's pattern matches (a prefilter: each
+            // request still gets only its own pattern's functions below).
+            let patterns: [String]? = members.contains { $0.function == nil } ? nil : Array(Set(members.compactMap { $0.function?.pattern })).sorted()
+            let rows = try await fetch(key, services: services, patterns: patterns)
+            var matches = PatternMatches()
             for request in members {
-                result[request] = rows.series(for: request)
+                result[request] = rows.series(for: request, matches: &matches)
             }
         }
         return result
@@ -47,7 +52,6 @@ public struct ProfileSeriesReader: Sendable {
         var start: Date
         var end: Date
         var perFunction: Bool
-        var pattern: String?
         var labels: [String: String]
 
         init(_ request: SeriesRequest) {
@@ -56,12 +60,24 @@ public struct ProfileSeriesReader: Sendable {
             start = request.start
             end = request.end
             perFunction = request.perFunction
-            pattern = request.perFunction ? request.function?.pattern : nil
             labels = request.selector.labels
         }
     }
 
-    /// What the two queries returned for a bucket.
+    /// Which function names each pattern matches, worked out once per name and pattern for
+    /// all the requests of a bucket (Swift's `Regex` is too slow to run per request).
+    struct PatternMatches {
+        private var known: [String: [String: Bool]] = [:]
+
+        mutating func matches(_ pattern: FunctionPattern, _ name: String) -> Bool {
+            if let answer = known[pattern.pattern]?[name] { return answer }
+            let answer = pattern.matcher().matches(name)
+            known[pattern.pattern, default: [:]][name] = answer
+            return answer
+        }
+    }
+
+    /// What the two queries returned for a bucket, by service.
     struct Rows {
         struct Total {
             var time: Date
@@ -69,44 +85,46 @@ public struct ProfileSeriesReader: Sendable {
             var duration: Duration?
         }
         struct FunctionKey: Hashable {
-            var service: String
             var name: String
             var file: String
         }
-        var totals: [String: [Total]] = [:]
-        var functions: [FunctionKey: [(time: Date, flat: Double, cum: Double)]] = [:]
+        struct Service {
+            var totals: [Total] = []
+            var totalAt: [Date: Total] = [:]
+            var functions: [FunctionKey: [(time: Date, flat: Double, cum: Double)]] = [:]
+        }
+        var services: [String: Service] = [:]
 
-        func series(for request: SeriesRequest) -> [FunctionSeries] {
+        func series(for request: SeriesRequest, matches: inout PatternMatches) -> [FunctionSeries] {
+            let wanted = request.selector.service.map { [$0] } ?? services.keys.sorted()
             var result: [FunctionSeries] = []
-            for (service, points) in totals.sorted(by: { $0.key < $1.key }) {
-                if let wanted = request.selector.service, wanted != service { continue }
+            for service in wanted {
+                guard let rows = services[service] else { continue }
                 result.append(
                     FunctionSeries(
                         service: service, labels: request.selector.labels, function: "",
-                        points: points.map { SeriesPoint(time: $0.time, value: $0.total, total: $0.total, duration: $0.duration) }
+                        points: rows.totals.map { SeriesPoint(time: $0.time, value: $0.total, total: $0.total, duration: $0.duration) }
                     )
                 )
             }
             guard request.perFunction else { return result }
-            var totalAt: [String: [Date: Total]] = [:]
-            for (service, points) in totals {
-                totalAt[service] = Dictionary(points.map { ($0.time, $0) }, uniquingKeysWith: { first, _ in first })
-            }
-            for (key, values) in functions {
-                if let wanted = request.selector.service, wanted != key.service { continue }
-                let byTime = totalAt[key.service] ?? [:]
-                let points = values.compactMap { value -> SeriesPoint? in
-                    guard let total = byTime[value.time] else { return nil }
-                    let measured = request.measure == .flat ? value.flat : value.cum
-                    return SeriesPoint(time: value.time, value: measured, total: total.total, duration: total.duration)
+            for service in wanted {
+                guard let rows = services[service] else { continue }
+                for (key, values) in rows.functions {
+                    if let pattern = request.function, !matches.matches(pattern, key.name) { continue }
+                    let points = values.compactMap { value -> SeriesPoint? in
+                        guard let total = rows.totalAt[value.time] else { return nil }
+                        let measured = request.measure == .flat ? value.flat : value.cum
+                        return SeriesPoint(time: value.time, value: measured, total: total.total, duration: total.duration)
+                    }
+                    result.append(FunctionSeries(service: service, labels: request.selector.labels, function: key.name, file: key.file, points: points))
                 }
-                result.append(FunctionSeries(service: key.service, labels: request.selector.labels, function: key.name, file: key.file, points: points))
             }
             return result
         }
     }
 
-    private func fetch(_ key: BucketKey, services: [String]?) async throws -> Rows {
+    private func fetch(_ key: BucketKey, services: [String]?, patterns: [String]?) async throws -> Rows {
         var rows = Rows()
         let labels = String(decoding: try JSONEncoder().encode(key.labels), as: UTF8.self)
         let allServices = services == nil
@@ -128,22 +146,24 @@ public struct ProfileSeriesReader: Sendable {
             """
         )
         for try await (service, time, total, durationNanos) in totals.decode((String, Date, Double?, Int64?).self) {
-            rows.totals[service, default: []].append(
-                Rows.Total(time: time, total: total ?? 0, duration: durationNanos.flatMap { $0 > 0 ? .nanoseconds($0) : nil })
-            )
+            let point = Rows.Total(time: time, total: total ?? 0, duration: durationNanos.flatMap { $0 > 0 ? .nanoseconds($0) : nil })
+            var entry = rows.services.removeValue(forKey: service) ?? Rows.Service()
+            entry.totals.append(point)
+            if entry.totalAt[time] == nil { entry.totalAt[time] = point }
+            rows.services[service] = entry
         }
-        guard key.perFunction, !rows.totals.isEmpty else { return rows }
+        guard key.perFunction, !rows.services.isEmpty else { return rows }
         do {
-            try await fetchFunctions(key, services: services, labels: labels, regex: key.pattern.map { "^(?:\($0))$" }, into: &rows)
+            try await fetchFunctions(key, services: services, labels: labels, regexes: patterns.map { $0.map { "^(?:\($0))$" } }, into: &rows)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "2201B" {
-            // A pattern PostgreSQL's regex dialect rejects: let the evaluator match in Swift.
-            rows.functions = [:]
-            try await fetchFunctions(key, services: services, labels: labels, regex: nil, into: &rows)
+            // A pattern PostgreSQL's regex dialect rejects: match in Swift only.
+            for service in rows.services.keys { rows.services[service]?.functions = [:] }
+            try await fetchFunctions(key, services: services, labels: labels, regexes: nil, into: &rows)
         }
         return rows
     }
 
-    private func fetchFunctions(_ key: BucketKey, services: [String]?, labels: String, regex: String?, into rows: inout Rows) async throws {
+    private func fetchFunctions(_ key: BucketKey, services: [String]?, labels: String, regexes: [String]?, into rows: inout Rows) async throws {
         let allServices = services == nil
         let serviceList = services ?? []
         let result = try await client.query(
@@ -166,13 +186,13 @@ public struct ProfileSeriesReader: Sendable {
               ON pf.tenant = \(tenant) AND pf.profile_id = p.profile_id AND pf.start_ts = p.start_ts
              AND pf.sample_type = p.idx
             JOIN functions f ON f.function_id = pf.function_id
-            WHERE \(regex == nil) OR f.name ~ \(regex ?? "")
+            WHERE \(regexes == nil) OR f.name ~ ANY(\(regexes ?? []))
             GROUP BY p.service, p.start_ts, f.name, f.filename
             ORDER BY p.service, f.name, f.filename, p.start_ts
             """
         )
         for try await (service, time, name, file, flat, cum) in result.decode((String, Date, String, String, Double?, Double?).self) {
-            rows.functions[Rows.FunctionKey(service: service, name: name, file: file), default: []].append((time, flat ?? 0, cum ?? 0))
+            rows.services[service, default: Rows.Service()].functions[Rows.FunctionKey(name: name, file: file), default: []].append((time, flat ?? 0, cum ?? 0))
         }
     }
 }

@@ -108,19 +108,26 @@ public struct RuleScheduler: Service {
             let groups = await rules.groups
             let now = clock.now
             next = next.filter { key, _ in groups.contains { $0.key == key } }
-            for group in groups where (next[group.key] ?? now) <= clock.now {
+            // Every group that is due is evaluated in one batch, at one instant: rules of all
+            // groups reading the same profiles share their queries.
+            let due = groups.filter { (next[$0.key] ?? now) <= clock.now }
+            if !due.isEmpty {
                 do {
-                    let result = try await engine.evaluate(group, at: Date())
-                    logger.debug("rule group evaluated", metadata: [
-                        "group": "\(group.group.name)", "seconds": "\(result.seconds)", "notifications": "\(result.notifications.count)",
+                    let result = try await engine.evaluate(due, at: Date())
+                    logger.debug("rule groups evaluated", metadata: [
+                        "groups": "\(due.count)", "seconds": "\(result.seconds)", "notifications": "\(result.notifications.count)",
                     ])
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
-                    logger.error("rule group evaluation failed", metadata: ["group": "\(group.group.name)", "error": "\(RuleEngine.describe(error))"])
+                    logger.error("rule group evaluation failed", metadata: [
+                        "groups": "\(due.map(\.group.name).joined(separator: ","))", "error": "\(RuleEngine.describe(error))",
+                    ])
                 }
-                await status.evaluated()
-                let due = (next[group.key] ?? now) + group.interval
-                next[group.key] = due > clock.now ? due : clock.now + group.interval
+                for group in due {
+                    await status.evaluated()
+                    let nextDue = (next[group.key] ?? now) + group.interval
+                    next[group.key] = nextDue > clock.now ? nextDue : clock.now + group.interval
+                }
             }
             let wake = next.values.min() ?? clock.now + .seconds(1)
             // Wake at least every second to pick up reloaded rules.

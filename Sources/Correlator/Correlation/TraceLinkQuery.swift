@@ -12,7 +12,13 @@ import PostgresNIO
 /// (hex), span name, service, profile id, profile type, profile start (Unix ns), duration (ns),
 /// overlap (time_window: fraction of the span the profile covers), unit of the default sample
 /// type, top (JSON text: the span's own when samples are labelled with it, else the profile's),
-/// whether that top is the span's own.
+/// whether that top is the span's own, and three columns that are NULL on link rows.
+///
+/// When it is asked for **one** trace and finds no link, it returns instead a single rank-0 row
+/// saying what the store knows of the trace (for the `reason`, or the 404 when nothing): its
+/// services (comma-separated, in `service`), first span start and last span end (in the start
+/// and duration columns), span count, exemplar count and first exemplar time (Unix ns). So the
+/// endpoint answers every trace in one round trip, and pgbench's floor runs all of that work.
 ///
 /// It runs as a named prepared statement: planning it (six branches over daily partitions) costs
 /// ~10 ms, executing its cached generic plan well under 1 ms.
@@ -34,9 +40,13 @@ struct TraceLinkQuery: PostgresPreparedStatement {
         var unit: String
         var topJSON: String
         var spansOwnTop: Bool
+        /// Rank-0 rows only (one trace without links): what the store holds of the trace.
+        var spanCount: Int64?
+        var exemplarCount: Int64?
+        var firstExemplarNanos: Int64?
     }
 
-    static let name = "correlator_trace_links_v1"
+    static let name = "correlator_trace_links_v2"
 
     var tenant: String
     var traceIDs: [String]
@@ -53,10 +63,11 @@ struct TraceLinkQuery: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> LinkRow {
-        let (rank, traceID, spanID, spanName, service, profileID, type, start, duration, overlap, unit, topJSON, spansOwn) =
-            try row.decode((Int, String, String?, String?, String, String, String, Int64, Int64, Double?, String, String, Bool).self)
+        let (rank, traceID, spanID, spanName, service, profileID, type, start, duration, overlap, unit, topJSON, spansOwn, spanCount, exemplarCount, firstExemplar) =
+            try row.decode((Int, String, String?, String?, String, String, String, Int64, Int64, Double?, String, String, Bool, Int64?, Int64?, Int64?).self)
         return LinkRow(rank: rank, traceID: traceID, spanID: spanID, spanName: spanName, service: service, profileID: profileID,
-                       type: type, start: start, duration: duration, overlap: overlap, unit: unit, topJSON: topJSON, spansOwnTop: spansOwn)
+                       type: type, start: start, duration: duration, overlap: overlap, unit: unit, topJSON: topJSON, spansOwnTop: spansOwn,
+                       spanCount: spanCount, exemplarCount: exemplarCount, firstExemplarNanos: firstExemplar)
     }
 
     static let sql = """
@@ -117,31 +128,38 @@ struct TraceLinkQuery: PostgresPreparedStatement {
         WHERE b.rank < 4 OR NOT EXISTS (
             SELECT 1 FROM best o WHERE o.rank < 4 AND o.trace_id = b.trace_id AND o.profile_id = b.profile_id)
     )
-    SELECT k.rank, encode(k.trace_id, 'hex'), encode(k.span_id, 'hex'), k.span_name, coalesce(k.service, pr.service), k.profile_id,
-           pr.type, pr.start_unix_nano, pr.duration_ns, k.overlap,
-           coalesce(pr.sample_types -> pr.default_sample_type ->> 'unit', ''),
-           coalesce(k.top::text, (
-               SELECT json_agg(json_build_object('function', f.name, 'file', f.filename, 'flat', t.flat, 'cum', t.cum)
-                               ORDER BY t.flat DESC, t.cum DESC)::text
-               FROM (SELECT pf.function_id, pf.flat, pf.cum FROM profile_functions pf
-                     WHERE pf.tenant = $1 AND pf.profile_id = k.profile_id AND pf.start_ts = k.start_ts
-                       AND pf.sample_type = pr.default_sample_type
-                     ORDER BY pf.flat DESC, pf.cum DESC LIMIT $4) t
-               JOIN functions f ON f.function_id = t.function_id), '[]'),
-           k.top IS NOT NULL
-    FROM kept k JOIN profiles pr ON pr.tenant = $1 AND pr.profile_id = k.profile_id AND pr.start_ts = k.start_ts
-    ORDER BY k.trace_id, k.rank, coalesce(k.totals[pr.default_sample_type + 1], 0) DESC, k.overlap DESC NULLS LAST,
-             pr.start_ts DESC, k.span_id, k.profile_id
+    SELECT r.rank, r.trace_hex, r.span_hex, r.span_name, r.service, r.profile_id, r.type, r.start_ns, r.duration_ns, r.overlap,
+           r.unit, r.top, r.top_is_spans, r.span_count, r.exemplar_count, r.exemplar_ns
+    FROM (
+        SELECT k.rank, encode(k.trace_id, 'hex') AS trace_hex, encode(k.span_id, 'hex') AS span_hex, k.span_name,
+               coalesce(k.service, pr.service) AS service, k.profile_id, pr.type, pr.start_unix_nano AS start_ns, pr.duration_ns, k.overlap,
+               coalesce(pr.sample_types -> pr.default_sample_type ->> 'unit', '') AS unit,
+               coalesce(k.top::text, (
+                   SELECT json_agg(json_build_object('function', f.name, 'file', f.filename, 'flat', t.flat, 'cum', t.cum)
+                                   ORDER BY t.flat DESC, t.cum DESC)::text
+                   FROM (SELECT pf.function_id, pf.flat, pf.cum FROM profile_functions pf
+                         WHERE pf.tenant = $1 AND pf.profile_id = k.profile_id AND pf.start_ts = k.start_ts
+                           AND pf.sample_type = pr.default_sample_type
+                         ORDER BY pf.flat DESC, pf.cum DESC LIMIT $4) t
+                   JOIN functions f ON f.function_id = t.function_id), '[]') AS top,
+               k.top IS NOT NULL AS top_is_spans,
+               NULL::bigint AS span_count, NULL::bigint AS exemplar_count, NULL::bigint AS exemplar_ns,
+               k.trace_id AS o_trace, coalesce(k.totals[pr.default_sample_type + 1], 0) AS o_total, pr.start_ts AS o_start,
+               k.span_id AS o_span
+        FROM kept k JOIN profiles pr ON pr.tenant = $1 AND pr.profile_id = k.profile_id AND pr.start_ts = k.start_ts
+        UNION ALL
+        -- One trace without links: what the store knows of it, for the reason (or the 404).
+        SELECT 0, encode(i.trace_id, 'hex'), NULL, NULL, ss.services, '', '', ss.first_ns, ss.last_ns, NULL, '', '[]', false,
+               ss.n, xe.n, xe.first_ns, i.trace_id, 0, NULL, NULL
+        FROM (SELECT trace_id FROM ids LIMIT 1) i,
+             (SELECT count(*) AS n, coalesce(string_agg(DISTINCT service, ',' ORDER BY service), '') AS services,
+                     coalesce(min(start_unix_nano), 0) AS first_ns, coalesce(max(start_unix_nano + duration_ns), 0) AS last_ns
+              FROM s) ss,
+             (SELECT count(*) AS n, (extract(epoch FROM min(e.ts)) * 1e9)::bigint AS first_ns
+              FROM exemplars e WHERE e.tenant = $1 AND e.trace_id = ANY (ARRAY(SELECT trace_id FROM ids))) xe
+        WHERE cardinality($2::text[]) = 1 AND NOT EXISTS (SELECT 1 FROM kept)
+    ) r
+    ORDER BY r.o_trace, r.rank, r.o_total DESC, r.overlap DESC NULLS LAST, r.o_start DESC, r.o_span, r.profile_id
     -- END trace-links
-    """
-
-    /// What the store knows about traces that have no link: for the 404 and the `reason`.
-    static let traceSummarySQL = """
-    SELECT (SELECT count(*) FROM spans WHERE tenant = $1 AND trace_id = decode($2, 'hex')),
-           (SELECT count(*) FROM exemplars WHERE tenant = $1 AND trace_id = decode($2, 'hex')),
-           coalesce((SELECT string_agg(DISTINCT service, ',' ORDER BY service) FROM spans WHERE tenant = $1 AND trace_id = decode($2, 'hex')), ''),
-           (SELECT min(start_unix_nano) FROM spans WHERE tenant = $1 AND trace_id = decode($2, 'hex')),
-           (SELECT max(start_unix_nano + duration_ns) FROM spans WHERE tenant = $1 AND trace_id = decode($2, 'hex')),
-           (SELECT (extract(epoch FROM min(ts)) * 1e9)::bigint FROM exemplars WHERE tenant = $1 AND trace_id = decode($2, 'hex'))
     """
 }

@@ -136,6 +136,57 @@ struct RuleEngineTests {
         }
     }
 
+    /// Groups evaluated in one batch share their queries; each rule still sees only its own
+    /// service and the functions its own pattern matches.
+    @Test func groupsEvaluatedTogetherKeepTheirOwnServicesAndPatterns() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let now = recentSecond()
+            let rows = ProfileRows(client: client)
+            try await rows.function(id: 1, name: "regexp.MustCompile", file: "regexp.go")
+            try await rows.function(id: 2, name: "encoding/json.Marshal", file: "encode.go")
+            for service in ["api", "worker"] {
+                try await rows.profile(id: "\(service)-0", service: service, type: "cpu", sampleTypes: ["samples", "cpu"], at: now, totals: [10, 100])
+            }
+            // api: regexp 50%, json 10%; worker: regexp 10%, json 60%.
+            try await rows.functionValue(profile: "api-0", service: "api", type: "cpu", at: now, function: 1, sampleType: 1, flat: 50, cum: 50)
+            try await rows.functionValue(profile: "api-0", service: "api", type: "cpu", at: now, function: 2, sampleType: 1, flat: 10, cum: 10)
+            try await rows.functionValue(profile: "worker-0", service: "worker", type: "cpu", at: now, function: 1, sampleType: 1, flat: 10, cum: 10)
+            try await rows.functionValue(profile: "worker-0", service: "worker", type: "cpu", at: now, function: 2, sampleType: 1, flat: 60, cum: 60)
+            let groups = try RuleFile.load("""
+                groups:
+                  - name: api
+                    rules:
+                      - alert: Regexp
+                        hotspot: {service: api, function: 'regexp\\..*', share_above: 0.3, window: 5m}
+                      - alert: JSON
+                        hotspot: {service: api, function: 'encoding/json\\..*', share_above: 0.3, window: 5m}
+                  - name: worker
+                    rules:
+                      - alert: Regexp
+                        hotspot: {service: worker, function: 'regexp\\..*', share_above: 0.3, window: 5m}
+                      - alert: JSON
+                        hotspot: {service: worker, function: 'encoding/json\\..*', share_above: 0.3, window: 5m}
+                      - alert: Anything
+                        hotspot: {share_above: 0.55, window: 5m}
+                """)
+            let result = try await Self.engine(client).evaluate(groups, at: now)
+            var firing: [String: [String]] = [:]
+            for record in result.records {
+                #expect(record.health == "ok", "\(record.ruleKey): \(record.lastError ?? "")")
+                firing[record.ruleKey] = record.state.activeAlerts.map { "\($0.labels["service"] ?? "")/\($0.labels["function"] ?? "")" }.sorted()
+            }
+            #expect(firing == [
+                "api/Regexp": ["api/regexp.MustCompile"],
+                "api/JSON": [],
+                "worker/Regexp": [],
+                "worker/JSON": ["worker/encoding/json.Marshal"],
+                "worker/Anything": ["worker/encoding/json.Marshal"],
+            ])
+            let alert = try #require(result.records.first { $0.ruleKey == "api/Regexp" }?.state.activeAlerts.first)
+            #expect(abs(alert.value - 0.5) < 1e-9)
+        }
+    }
+
     @Test(.timeLimit(.minutes(10))) func anotherReplicaTakesOverWhenTheLeaderStops() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let now = recentSecond()

@@ -144,6 +144,14 @@ struct CorrelationAPITests {
             try await http.execute(uri: "/jump/trace/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", method: .get) { response in
                 #expect(response.status == .notFound)
             }
+
+            // Known from an exemplar only: the reason names the exemplar's time.
+            let exemplarTime = (now - second) / 1_000_000 * 1_000_000
+            try await data.exemplar(metric: "http_request_duration_seconds_bucket", series: ["le": "0.5"], value: 0.3, time: exemplarTime,
+                                    trace: "cccccccccccccccccccccccccccccccc")
+            let (exemplarStatus, exemplarBody) = try await getJSON(http, "/api/v1/traces/cccccccccccccccccccccccccccccccc/profiles")
+            #expect(exemplarStatus == .ok)
+            #expect(exemplarBody?["reason"] as? String == "no spans stored for this trace (exemplar at \(Timestamp.rfc3339(exemplarTime))), and its exemplars carry no profile id of a stored profile")
         }
     }
 
