@@ -81,6 +81,29 @@ struct ExemplarStoreTests {
         }
     }
 
+    /// Two replicas share the database and a load balancer alternates one sender between them:
+    /// what this process remembers may be stale, and that must never drop a genuine exemplar.
+    @Test func anotherWritersExemplarBetweenTwoEqualOnesKeepsTheSecond() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let a = String(repeating: "a", count: 32)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            #expect(try await store.writeExemplars([exemplar(a, at: now, explicit: false)], tenant: "t").stored == 1)
+            // The other replica stores B at now + 10 (same series, another trace).
+            try await client.query("""
+                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, labels)
+                SELECT tenant, ts + interval '10 milliseconds', metric, series, series_fp, value,
+                       jsonb_build_object('trace_id', repeat('b', 32))
+                FROM exemplars WHERE tenant = 't' AND ts = timestamptz 'epoch' + \(now) * interval '1 millisecond'
+                """)
+            // A again at now + 20 replaced B in the bucket: stored, although this process last saw A.
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 20, explicit: false)], tenant: "t").stored == 1)
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 30, explicit: false)], tenant: "t").stored == 0)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: now + 100)
+            #expect(found.first?.exemplars.map(\.timestamp) == [now, now + 10, now + 20])
+        }
+    }
+
     @Test func retriedAndOutOfOrderBatchesAreDecidedAgainstWhatIsStored() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let store = try store(client)

@@ -187,6 +187,16 @@ struct ExemplarWritePlan {
                 appendChecked(group)
                 continue
             }
+            // A row repeating the remembered exemplar is skipped only when the database agrees:
+            // another writer (a replica behind the same load balancer) may have stored a
+            // different exemplar since, and then the repeat is a new exposure that must be
+            // kept. Being wrong the other way (storing a repeat) costs one row, never data.
+            if let latest = state,
+               let first = group.first(where: { batch[$0].timestamp != latest.timestamp }),
+               latest.labels == labels[first], ExemplarBatch.sameValue(latest.value, batch[first].value) {
+                appendChecked(group)
+                continue
+            }
             for index in group {
                 let exemplar = batch[index]
                 if let last = previous {
