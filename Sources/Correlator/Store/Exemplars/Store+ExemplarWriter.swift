@@ -243,18 +243,7 @@ struct ExemplarInsertStatement: PostgresPreparedStatement {
     var columns: ExemplarColumns
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 10)
-        bindings.append(tenant)
-        bindings.append(columns.timestamps)
-        bindings.append(columns.metrics)
-        bindings.append(columns.series)
-        bindings.append(columns.fingerprints)
-        bindings.append(columns.values)
-        bindings.append(columns.traceIDs)
-        bindings.append(columns.spanIDs)
-        bindings.append(columns.profileIDs)
-        bindings.append(columns.labels)
-        return bindings
+        columns.bindings(tenant: tenant, checked: false)
     }
 
     func decodeRow(_ row: PostgresRow) throws {}
@@ -300,23 +289,31 @@ struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
     var columns: ExemplarColumns
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
-        bindings.append(tenant)
-        bindings.append(columns.timestamps)
-        bindings.append(columns.metrics)
-        bindings.append(columns.series)
-        bindings.append(columns.fingerprints)
-        bindings.append(columns.values)
-        bindings.append(columns.traceIDs)
-        bindings.append(columns.spanIDs)
-        bindings.append(columns.profileIDs)
-        bindings.append(columns.labels)
-        bindings.append(columns.checked)
-        return bindings
+        columns.bindings(tenant: tenant, checked: true)
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Int {
         try row.decode(Int.self)
+    }
+}
+
+extension ExemplarColumns {
+    /// `$1` the tenant, `$2`…`$10` the columns in the order both insert statements unnest
+    /// them, and `$11` the per-row `checked` flags when the statement takes them.
+    func bindings(tenant: String, checked withChecked: Bool) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: withChecked ? 11 : 10)
+        bindings.append(tenant)
+        bindings.append(timestamps)
+        bindings.append(metrics)
+        bindings.append(series)
+        bindings.append(fingerprints)
+        bindings.append(values)
+        bindings.append(traceIDs)
+        bindings.append(spanIDs)
+        bindings.append(profileIDs)
+        bindings.append(labels)
+        if withChecked { bindings.append(checked) }
+        return bindings
     }
 }
 
