@@ -66,51 +66,19 @@ sed -n '/-- BEGIN trace-links/,/-- END trace-links/p' "$ROOT/Sources/Correlator/
           -e "s/\\\$3::bigint/600000000000::bigint/g" -e "s/\\\$4/10/g" >"$E2E_TMP/links.sql"
 { echo "\\set n random(1, $TRACES)"; tr '\n' ' ' <"$E2E_TMP/links.sql"; echo ";"; } >"$E2E_TMP/pgbench.sql"
 
-# Open-loop fixed-rate client (wrk2-like): request i is due at start + i/rate; its latency is
-# measured from when it was due, so a stalled server is not hidden (no coordinated omission).
-cat >"$E2E_TMP/fixed_rate.py" <<'PY'
-import http.client, sys, threading, time, random, urllib.parse
-url, rate, duration, traces = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-host = urllib.parse.urlparse(url)
-total = int(rate * duration)
-latencies, errors, lock = [], [0], threading.Lock()
-start = time.perf_counter() + 0.2
-next_index = [0]
-def worker():
-    conn = http.client.HTTPConnection(host.hostname, host.port)
-    rng = random.Random()
-    while True:
-        with lock:
-            i = next_index[0]; next_index[0] += 1
-        if i >= total: return
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0: time.sleep(delay)
-        trace = "%032x" % rng.randint(1, traces)
-        try:
-            conn.request("GET", f"/api/v1/traces/{trace}/profiles")
-            response = conn.getresponse(); response.read()
-            ok = response.status == 200
-        except Exception:
-            conn = http.client.HTTPConnection(host.hostname, host.port); ok = False
-        elapsed = time.perf_counter() - due
-        with lock:
-            latencies.append(elapsed)
-            if not ok: errors[0] += 1
-threads = [threading.Thread(target=worker) for _ in range(8)]
-for t in threads: t.start()
-for t in threads: t.join()
-latencies.sort()
-p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
-print(f"{p(0.5):.3f} {p(0.99):.3f} {len(latencies)} {errors[0]}")
-PY
+# The HTTP load: an open-loop fixed-rate client (Benchmarks/correlation/fixedrate.go, wrk2-like:
+# latency counted from when each request was due). Compiled Go, so the client's own overhead
+# stays out of the numbers (a Python client with 8 threads added GIL waits to the tail).
+command -v go >/dev/null || { echo "correlation bench: go missing (deps/apt)" >&2; exit 0; }
+GOCACHE="$E2E_TMP/go-cache" GOFLAGS=-mod=mod GOPROXY=off go build -o "$E2E_TMP/fixedrate" "$ROOT/Benchmarks/correlation/fixedrate.go" \
+    || { echo "correlation bench: building the load client failed" >&2; exit 0; }
 
 # Warm both paths: a service in production has warm connections (a new PostgreSQL backend plans
 # its first statements ~100x slower while it fills its catalog caches), so the measured run
 # starts after the same load has run for five seconds. pgbench's four sessions start cold, and
 # their first (slow) plans count in its figures: a handful of its ~4,000 transactions.
 "${PSQL[@]}" -c "SELECT 1" >/dev/null
-python3 "$E2E_TMP/fixed_rate.py" "$CORRELATOR_URL" "$RATE" 5 "$TRACES" >/dev/null
+"$E2E_TMP/fixedrate" "$CORRELATOR_URL" "$RATE" 5 "$TRACES" >/dev/null
 
 cd "$E2E_TMP"
 pgbench -n -M prepared -h "$DATA/run" -U correlator -f pgbench.sql -R "$RATE" -T "$DURATION" -c 4 -j 2 -l --log-prefix=pgb correlator >pgbench.out 2>&1 \
@@ -122,7 +90,7 @@ lat = sorted(int(l.split()[2]) + (int(l.split()[6]) if len(l.split()) > 6 else 0
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
 print(f"{p(0.5):.3f} {p(0.99):.3f} {len(lat)}")')
 
-HTTP=$(python3 "$E2E_TMP/fixed_rate.py" "$CORRELATOR_URL" "$RATE" "$DURATION" "$TRACES")
+HTTP=$("$E2E_TMP/fixedrate" "$CORRELATOR_URL" "$RATE" "$DURATION" "$TRACES")
 read -r PG50 PG99 PGN <<<"$PG"
 read -r H50 H99 HN HERR <<<"$HTTP"
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}x' if b>0 else 'n/a')" "$1" "$2"; }

@@ -3,7 +3,8 @@ import PostgresNIO
 /// The one SQL statement that proves every link of a set of traces (DESIGN.md "Links"), strongest
 /// kind first. `/api/v1/traces/{id}/profiles` runs it for one trace, `/api/v1/slow-requests` for
 /// a page of exemplars at once, and `Benchmarks/correlation.sh` runs the very same text through
-/// pgbench as the floor (it extracts it from this file between the BEGIN/END markers).
+/// pgbench as the floor (it extracts it from this file between the BEGIN/END markers and joins
+/// it into one line, so the statement holds no `--` comments).
 ///
 /// Parameters: `$1` tenant, `$2` trace ids as lowercase hex (`text[]`), `$3` how far before a
 /// span a profile may start and still cover it (nanoseconds), `$4` top functions per link.
@@ -148,7 +149,6 @@ struct TraceLinkQuery: PostgresPreparedStatement {
                k.span_id AS o_span
         FROM kept k JOIN profiles pr ON pr.tenant = $1 AND pr.profile_id = k.profile_id AND pr.start_ts = k.start_ts
         UNION ALL
-        -- One trace without links: what the store knows of it, for the reason (or the 404).
         SELECT 0, encode(i.trace_id, 'hex'), NULL, NULL, ss.services, '', '', ss.first_ns, ss.last_ns, NULL, '', '[]', false,
                ss.n, xe.n, xe.first_ns, i.trace_id, 0, NULL, NULL
         FROM (SELECT trace_id FROM ids LIMIT 1) i,

@@ -47,6 +47,9 @@ public struct PartitionMaintainer: Service {
             SELECT drop_partitions_before((now() AT TIME ZONE 'UTC')::date - \(retentionDays)::integer)
             """, logger: logger)
         for try await count in dropped.decode(Int.self) where count > 0 {
+            // The exemplar writer's memory of each series' newest stored exemplar may point
+            // into a dropped day.
+            ExemplarLatestCache.forgetAll(of: client)
             logger.info("dropped partitions past retention", metadata: ["count": "\(count)", "retention_days": "\(retentionDays)"])
         }
     }

@@ -59,6 +59,80 @@ struct ExemplarStoreTests {
         }
     }
 
+    /// The writer remembers each series' newest stored exemplar; a restart loses that memory
+    /// (simulated by forgetting it) and the database must give the same answers.
+    @Test func repeatsAreRecognisedAcrossARestart() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let a = String(repeating: "a", count: 32), b = String(repeating: "b", count: 32)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            #expect(try await store.writeExemplars([exemplar(a, at: now, explicit: false)], tenant: "t").stored == 1)
+            ExemplarLatestCache.forgetAll(of: client)
+            // The scrape after the restart repeats A: still stored once.
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 10, explicit: false)], tenant: "t").stored == 0)
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 20, explicit: false)], tenant: "t").stored == 0)
+            // A, B, then A again across a restart: the second A replaced B, so it is stored.
+            #expect(try await store.writeExemplars([exemplar(b, at: now + 30, explicit: false)], tenant: "t").stored == 1)
+            ExemplarLatestCache.forgetAll(of: client)
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 40, explicit: false)], tenant: "t").stored == 1)
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 50, explicit: false)], tenant: "t").stored == 0)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: now + 100)
+            #expect(found.first?.exemplars.map(\.timestamp) == [now, now + 30, now + 40])
+        }
+    }
+
+    /// Two replicas share the database and a load balancer alternates one sender between them:
+    /// what this process remembers may be stale, and that must never drop a genuine exemplar.
+    @Test func anotherWritersExemplarBetweenTwoEqualOnesKeepsTheSecond() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let a = String(repeating: "a", count: 32)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            #expect(try await store.writeExemplars([exemplar(a, at: now, explicit: false)], tenant: "t").stored == 1)
+            // The other replica stores B at now + 10 (same series, another trace).
+            try await client.query("""
+                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, labels)
+                SELECT tenant, ts + interval '10 milliseconds', metric, series, series_fp, value,
+                       jsonb_build_object('trace_id', repeat('b', 32))
+                FROM exemplars WHERE tenant = 't' AND ts = timestamptz 'epoch' + \(now) * interval '1 millisecond'
+                """)
+            // A again at now + 20 replaced B in the bucket: stored, although this process last saw A.
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 20, explicit: false)], tenant: "t").stored == 1)
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 30, explicit: false)], tenant: "t").stored == 0)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: now + 100)
+            #expect(found.first?.exemplars.map(\.timestamp) == [now, now + 10, now + 20])
+        }
+    }
+
+    @Test func retriedAndOutOfOrderBatchesAreDecidedAgainstWhatIsStored() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let a = String(repeating: "a", count: 32), b = String(repeating: "b", count: 32), c = String(repeating: "c", count: 32)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let first = [exemplar(a, at: now), exemplar(b, at: now + 20)]
+            #expect(try await store.writeExemplars(first, tenant: "t").stored == 2)
+            // A retry of the same request stores nothing and does not fail.
+            #expect(try await store.writeExemplars(first, tenant: "t").stored == 0)
+            // Late rows, older than the newest stored one: each is compared with the latest
+            // stored at or before its own time (A at `now`).
+            #expect(try await store.writeExemplars([exemplar(a, at: now + 10)], tenant: "t").stored == 0)
+            #expect(try await store.writeExemplars([exemplar(c, at: now + 10)], tenant: "t").stored == 1)
+            // Another writer stores C at now + 30 behind this process's back; this process then
+            // delivers the same row (a retry through another replica): no error, stored once.
+            try await client.query("""
+                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, labels)
+                SELECT tenant, ts + interval '20 milliseconds', metric, series, series_fp, value, labels
+                FROM exemplars WHERE tenant = 't' AND ts = timestamptz 'epoch' + \(now + 10) * interval '1 millisecond'
+                """)
+            #expect(try await store.writeExemplars([exemplar(c, at: now + 30)], tenant: "t").stored == 0)
+            // The next exemplar is compared with C, the latest stored, not with B.
+            #expect(try await store.writeExemplars([exemplar(c, at: now + 40)], tenant: "t").stored == 0)
+            #expect(try await store.writeExemplars([exemplar(b, at: now + 50)], tenant: "t").stored == 1)
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: now + 100)
+            #expect(found.first?.exemplars.map(\.timestamp) == [now, now + 10, now + 20, now + 30, now + 50])
+        }
+    }
+
     @Test func valuesAndTimestampsAreFormattedAsPrometheusDoes() {
         #expect(ExemplarQueryResponse.formatValue(0.000211966) == "0.000211966")
         #expect(ExemplarQueryResponse.formatValue(1e-05) == "0.00001")

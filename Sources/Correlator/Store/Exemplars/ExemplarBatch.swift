@@ -31,6 +31,17 @@ enum ExemplarBatch {
         return kept
     }
 
+    /// The runs of one series in a collapsed (series-then-time ordered) batch.
+    static func seriesRuns(_ batch: [Exemplar]) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start = 0
+        for index in 1..<(batch.count + 1) where index == batch.count || batch[index].series.fingerprint != batch[start].series.fingerprint {
+            runs.append(start..<index)
+            start = index
+        }
+        return runs
+    }
+
     /// PostgreSQL's float8 equality: NaN equals NaN.
     static func sameValue(_ a: Double, _ b: Double) -> Bool {
         a == b || (a.isNaN && b.isNaN)
@@ -50,8 +61,11 @@ struct ExemplarColumns: Sendable {
     var spanIDs: [ByteBuffer] = []
     var profileIDs: [String] = []
     var labels: [String] = []
+    /// Whether the statement checks the row against the stored ones (see ``ExemplarInsertStatement``).
+    var checked: [Bool] = []
 
-    init(_ exemplars: [Exemplar]) {
+    /// `labels`: the exemplars' labels as ``json(_:)`` renders them.
+    init(_ exemplars: [Exemplar], labels renderedLabels: [String], checked: [Bool]) {
         let count = exemplars.count
         timestamps.reserveCapacity(count); metrics.reserveCapacity(count); series.reserveCapacity(count)
         fingerprints.reserveCapacity(count); values.reserveCapacity(count); traceIDs.reserveCapacity(count)
@@ -66,8 +80,9 @@ struct ExemplarColumns: Sendable {
             traceIDs.append(exemplar.traceID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
             spanIDs.append(exemplar.spanID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
             profileIDs.append(exemplar.profileID.map(Self.text) ?? "")
-            labels.append(Self.json(exemplar.labels))
         }
+        labels = renderedLabels
+        self.checked = checked
     }
 
     /// `text` cannot hold NUL: it becomes U+FFFD.

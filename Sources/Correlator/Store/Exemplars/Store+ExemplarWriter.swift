@@ -24,19 +24,33 @@ extension Store {
     ///    bucket, so it is a new exposure and stored.
     ///
     /// Within one batch, exemplars of a series are ordered by time and consecutive equal ones
-    /// collapse the same way before they reach the database; the statement then compares each
-    /// remaining row with what was committed before it. Two concurrent writers delivering the
-    /// same fresh exemplar of one series (two scrapers of the same target) can both store it:
-    /// deduplication is exact for one writer per series, which is how scraping and remote
+    /// collapse the same way before they reach the database. Two concurrent writers delivering
+    /// the same fresh exemplar of one series (two scrapers of the same target) can both store
+    /// it: deduplication is exact for one writer per series, which is how scraping and remote
     /// write are deployed.
     ///
-    /// The batch goes to the database as one statement, `INSERT … SELECT … FROM unnest(<one
-    /// array per column>) … ON CONFLICT DO NOTHING`, which is atomic on its own. This replaced
-    /// COPY into a `CREATE TEMP TABLE … ON COMMIT DROP` staging table: that took five round
-    /// trips (BEGIN, CREATE, COPY, INSERT, COMMIT) and catalog churn per request, and the
-    /// remote-write benchmark (Benchmarks/exemplars.sh) measured it several times slower. The
-    /// daily partitions of the batch's days are created first if this process has not seen
-    /// them yet.
+    /// ## Where rule 2 is decided
+    ///
+    /// The process remembers the newest stored exemplar of each series it has written or read
+    /// (``ExemplarLatestCache``). A series whose batch starts at or after that exemplar's time
+    /// is decided here: its rows are compared in time order with the remembered exemplar, and
+    /// the survivors are inserted without a database check (the remembered one *is* the latest
+    /// at or before each of them). A series not remembered (first sight since start, or
+    /// forgotten) is first looked up in the database — one query for all of them. A series
+    /// whose batch starts *before* its newest stored exemplar (out-of-order data) is decided by
+    /// the statement itself, which compares each such row with the latest row committed at or
+    /// before it. After the commit the remembered exemplars move forward; when the database
+    /// did not take exactly what was expected (a conflicting concurrent write, out-of-order
+    /// rows) the batch's series are forgotten and looked up again next time. Dropping
+    /// partitions for retention forgets everything (``PartitionMaintainer``).
+    ///
+    /// The batch goes to the database as one statement, a named prepared
+    /// ``ExemplarInsertStatement`` (`INSERT … SELECT … FROM unnest(<one array per column>) …
+    /// ON CONFLICT DO NOTHING`), which is atomic on its own. This replaced COPY into a
+    /// `CREATE TEMP TABLE … ON COMMIT DROP` staging table: that took five round trips (BEGIN,
+    /// CREATE, COPY, INSERT, COMMIT) and catalog churn per request, and the remote-write
+    /// benchmark (Benchmarks/exemplars.sh) measured it several times slower. The daily
+    /// partitions of the batch's days are created first if this process has not seen them yet.
     ///
     /// Exemplars whose labels exceed OpenMetrics' 128 code points are stored unchanged and
     /// counted in `correlator_exemplar_labels_over_limit_total`.
@@ -51,48 +65,255 @@ extension Store {
         guard !unique.isEmpty else {
             return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
         }
-        let rows = ExemplarColumns(unique)
+        let cache = ExemplarLatestCache.of(client)
+        let labels = unique.map { ExemplarColumns.json($0.labels) }
+        let groups = ExemplarBatch.seriesRuns(unique)
+        let keys = groups.map { ExemplarLatestCache.Key(tenant: tenant, fingerprint: Int64(bitPattern: unique[$0.lowerBound].series.fingerprint)) }
+        var states = cache.states(keys)
+        if states.count < keys.count {
+            let missing = keys.filter { states[$0] == nil }
+            let found = try await latestStored(missing, tenant: tenant)
+            cache.record(found, seed: true)
+            states.merge(found) { known, _ in known }
+        }
+        let plan = ExemplarWritePlan(unique, labels: labels, groups: groups, keys: keys, states: states)
+        guard !plan.rows.isEmpty else {
+            return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
+        }
+        let columns = ExemplarColumns(plan.rows.map { unique[$0] }, labels: plan.rows.map { labels[$0] }, checked: plan.checked)
         let days = Set(unique.map { UTCTime.dayNumber(unixMilli: $0.timestamp) })
-        let stored = try await withPartitions(forDays: days) { try await insert(rows: rows, tenant: tenant) }
+        var stored: Int
+        do {
+            if plan.checkedCount == 0 {
+                // Decided here: a plain INSERT, no conflict expected. A duplicate key means the
+                // database moved under us (another writer of these series): forget what we
+                // remembered and let the database decide the whole batch.
+                do {
+                    stored = try await withPartitions(forDays: days) { try await insertDecided(columns, tenant: tenant) }
+                    cache.record(plan.newest, seed: false)
+                } catch where Self.sqlState(of: error) == "23505" {
+                    cache.forget(keys)
+                    let all = ExemplarColumns(unique, labels: labels, checked: Array(repeating: true, count: unique.count))
+                    stored = try await withPartitions(forDays: days) { try await insertChecked(all, tenant: tenant) }
+                }
+            } else {
+                stored = try await withPartitions(forDays: days) { try await insertChecked(columns, tenant: tenant) }
+                cache.forget(keys)
+            }
+        } catch {
+            cache.forget(keys)
+            throw error
+        }
         Counter(label: ExemplarMetricNames.stored).increment(by: stored)
         return ExemplarWriteResult(received: exemplars.count, stored: stored, overLabelLimit: overLimit)
     }
 
-    private func insert(rows: ExemplarColumns, tenant: String) async throws -> Int {
-        try await measure("write_exemplars") { try await insertStatement(rows, tenant: tenant) }
+    /// The newest stored exemplar of each series (nil: none stored), read for series the
+    /// process does not remember.
+    private func latestStored(_ keys: [ExemplarLatestCache.Key], tenant: String) async throws -> [ExemplarLatestCache.Key: ExemplarLatestCache.State] {
+        let fingerprints = keys.map(\.fingerprint)
+        let rows = try await client.query("""
+            SELECT f.fp, l.ts_ms, l.labels, l.value
+            FROM unnest(\(fingerprints)::bigint[]) AS f(fp)
+            LEFT JOIN LATERAL (
+                SELECT (extract(epoch FROM e.ts) * 1000)::bigint AS ts_ms, e.labels::text AS labels, e.value
+                FROM exemplars e
+                WHERE e.tenant = \(tenant) AND e.series_fp = f.fp
+                ORDER BY e.ts DESC LIMIT 1
+            ) l ON true
+            """, logger: logger)
+        var found: [ExemplarLatestCache.Key: ExemplarLatestCache.State] = [:]
+        for try await (fingerprint, timestamp, labelsJSON, value) in rows.decode((Int64, Int64?, String?, Double?).self) {
+            let key = ExemplarLatestCache.Key(tenant: tenant, fingerprint: fingerprint)
+            if let timestamp, let labelsJSON, let value {
+                let labels = ExemplarColumns.json(try Self.labelSet(fromJSON: labelsJSON))
+                found[key] = .some(ExemplarLatestCache.Latest(timestamp: timestamp, labels: labels, value: value))
+            } else {
+                found[key] = .some(nil)
+            }
+        }
+        return found
     }
 
-    private func insertStatement(_ columns: ExemplarColumns, tenant: String) async throws -> Int {
-        let inserted = try await client.query("""
-            WITH staged AS (
-                SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts,
-                       u.metric, u.series::jsonb AS series, u.series_fp, u.value,
-                       NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
-                       NULLIF(u.profile_id, '') AS profile_id, u.labels::jsonb AS labels
-                FROM unnest(\(columns.timestamps)::bigint[], \(columns.metrics)::text[], \(columns.series)::text[],
-                            \(columns.fingerprints)::bigint[], \(columns.values)::float8[], \(columns.traceIDs)::bytea[],
-                            \(columns.spanIDs)::bytea[], \(columns.profileIDs)::text[], \(columns.labels)::text[])
-                     AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
-            ), inserted AS (
-                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
-                SELECT \(tenant), s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
-                FROM staged s
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM (
-                        SELECT e.labels, e.value FROM exemplars e
-                        WHERE e.tenant = \(tenant) AND e.series_fp = s.series_fp AND e.ts <= s.ts
-                        ORDER BY e.ts DESC LIMIT 1
-                    ) latest
-                    WHERE latest.labels = s.labels AND latest.value = s.value
-                )
-                ON CONFLICT DO NOTHING
-                RETURNING 1
+    /// Inserts rows the writer decided (none repeats its series' latest stored exemplar, none
+    /// at the time of a stored row): every row is inserted, or the statement fails.
+    private func insertDecided(_ rows: ExemplarColumns, tenant: String) async throws -> Int {
+        try await measure("write_exemplars") {
+            for try await _ in try await client.execute(ExemplarInsertStatement(tenant: tenant, columns: rows), logger: logger) {}
+            return rows.timestamps.count
+        }
+    }
+
+    /// Inserts rows of which the `checked` ones are compared with the stored rows by the
+    /// statement; duplicates of stored keys are skipped. Returns how many were inserted.
+    private func insertChecked(_ rows: ExemplarColumns, tenant: String) async throws -> Int {
+        try await measure("write_exemplars") {
+            var count = 0
+            for try await value in try await client.execute(ExemplarCheckedInsertStatement(tenant: tenant, columns: rows), logger: logger) {
+                count = value
+            }
+            return count
+        }
+    }
+}
+
+/// Which rows of a collapsed batch (``ExemplarBatch/collapsingRepeats(_:)``: sorted by series,
+/// then time) to insert, and which of them the database must still check against the latest
+/// stored exemplar of their series (see ``Store/writeExemplars(_:tenant:)``).
+struct ExemplarWritePlan {
+    /// Indices of the rows to insert.
+    var rows: [Int] = []
+    /// Per row to insert: whether the statement checks it against the stored rows.
+    var checked: [Bool] = []
+    var checkedCount = 0
+    /// The newest inserted row of each series decided here, to remember after the commit.
+    var newest: [ExemplarLatestCache.Key: ExemplarLatestCache.State] = [:]
+
+    init(
+        _ batch: [Exemplar], labels: [String], groups: [Range<Int>], keys: [ExemplarLatestCache.Key],
+        states: [ExemplarLatestCache.Key: ExemplarLatestCache.State]
+    ) {
+        rows.reserveCapacity(batch.count)
+        checked.reserveCapacity(batch.count)
+        for (group, key) in zip(groups, keys) {
+            // Unknown (only when the lookup raced a forget): let the statement decide.
+            guard let state = states[key] else {
+                appendChecked(group)
+                continue
+            }
+            var previous = state
+            var inserted = false
+            if let latest = state, batch[group.lowerBound].timestamp < latest.timestamp {
+                appendChecked(group)
+                continue
+            }
+            // A row repeating the remembered exemplar is skipped only when the database agrees:
+            // another writer (a replica behind the same load balancer) may have stored a
+            // different exemplar since, and then the repeat is a new exposure that must be
+            // kept. Being wrong the other way (storing a repeat) costs one row, never data.
+            if let latest = state,
+               let first = group.first(where: { batch[$0].timestamp != latest.timestamp }),
+               latest.labels == labels[first], ExemplarBatch.sameValue(latest.value, batch[first].value) {
+                appendChecked(group)
+                continue
+            }
+            for index in group {
+                let exemplar = batch[index]
+                if let last = previous {
+                    // Same time as a stored row: the primary key drops it.
+                    if last.timestamp == exemplar.timestamp { continue }
+                    if last.labels == labels[index] && ExemplarBatch.sameValue(last.value, exemplar.value) { continue }
+                }
+                rows.append(index)
+                checked.append(false)
+                inserted = true
+                previous = ExemplarLatestCache.Latest(timestamp: exemplar.timestamp, labels: labels[index], value: exemplar.value)
+            }
+            if inserted, let last = previous { newest[key] = .some(last) }
+        }
+    }
+
+    private mutating func appendChecked(_ group: Range<Int>) {
+        rows.append(contentsOf: group)
+        checked.append(contentsOf: repeatElement(true, count: group.count))
+        checkedCount += group.count
+    }
+}
+
+/// The batch insert of rows the writer decided, a named prepared statement (planned once per
+/// connection). No `ON CONFLICT`: its speculative insertion probes the primary key once more
+/// per row, and a conflict here means the writer's assumption broke (see
+/// ``Store/writeExemplars(_:tenant:)``), which it handles by retrying with
+/// ``ExemplarCheckedInsertStatement``.
+struct ExemplarInsertStatement: PostgresPreparedStatement {
+    typealias Row = ()
+
+    static let name = "correlator_insert_exemplars_v1"
+
+    static let sql = """
+        INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+        SELECT $1, timestamptz 'epoch' + u.ts_ms * interval '1 millisecond', u.metric, u.series::jsonb, u.series_fp, u.value,
+               NULLIF(u.trace_id, ''::bytea), NULLIF(u.span_id, ''::bytea), NULLIF(u.profile_id, ''), u.labels::jsonb
+        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::float8[], $7::bytea[],
+                    $8::bytea[], $9::text[], $10::text[])
+             AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+        """
+
+    var tenant: String
+    var columns: ExemplarColumns
+
+    func makeBindings() throws -> PostgresBindings {
+        columns.bindings(tenant: tenant, checked: false)
+    }
+
+    func decodeRow(_ row: PostgresRow) throws {}
+}
+
+/// The batch insert when the database must decide: `checked` rows are inserted only when
+/// they differ (labels or value) from the latest row of their series committed at or before
+/// them; rows at the time of a stored row of their series are skipped. A named prepared
+/// statement. Returns how many rows were inserted.
+struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
+    typealias Row = Int
+
+    static let name = "correlator_insert_exemplars_checked_v1"
+
+    static let sql = """
+        WITH staged AS (
+            SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts,
+                   u.metric, u.series::jsonb AS series, u.series_fp, u.value,
+                   NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
+                   NULLIF(u.profile_id, '') AS profile_id, u.labels::jsonb AS labels, u.checked
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::float8[], $7::bytea[],
+                        $8::bytea[], $9::text[], $10::text[], $11::bool[])
+                 AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels, checked)
+        ), inserted AS (
+            INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+            SELECT $1, s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
+            FROM staged s
+            WHERE NOT s.checked OR NOT EXISTS (
+                SELECT 1 FROM (
+                    SELECT e.labels, e.value FROM exemplars e
+                    WHERE e.tenant = $1 AND e.series_fp = s.series_fp AND e.ts <= s.ts
+                    ORDER BY e.ts DESC LIMIT 1
+                ) latest
+                WHERE latest.labels = s.labels AND latest.value = s.value
             )
-            SELECT count(*)::bigint FROM inserted
-            """, logger: logger)
-        var count = 0
-        for try await value in inserted.decode(Int.self) { count = value }
-        return count
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+        )
+        SELECT count(*)::bigint FROM inserted
+        """
+
+    var tenant: String
+    var columns: ExemplarColumns
+
+    func makeBindings() throws -> PostgresBindings {
+        columns.bindings(tenant: tenant, checked: true)
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int {
+        try row.decode(Int.self)
+    }
+}
+
+extension ExemplarColumns {
+    /// `$1` the tenant, `$2`…`$10` the columns in the order both insert statements unnest
+    /// them, and `$11` the per-row `checked` flags when the statement takes them.
+    func bindings(tenant: String, checked withChecked: Bool) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: withChecked ? 11 : 10)
+        bindings.append(tenant)
+        bindings.append(timestamps)
+        bindings.append(metrics)
+        bindings.append(series)
+        bindings.append(fingerprints)
+        bindings.append(values)
+        bindings.append(traceIDs)
+        bindings.append(spanIDs)
+        bindings.append(profileIDs)
+        bindings.append(labels)
+        if withChecked { bindings.append(checked) }
+        return bindings
     }
 }
 

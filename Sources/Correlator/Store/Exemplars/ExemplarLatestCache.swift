@@ -1,0 +1,110 @@
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// What this process knows about the newest stored exemplar of each series, per database
+/// client, so the writer can decide "repeat of the latest stored exemplar?" without asking
+/// PostgreSQL (see ``Store/writeExemplars(_:tenant:)``).
+///
+/// An entry is the newest row (greatest `ts`) of `(tenant, series_fp)` that this process read
+/// from or committed to the database, or the fact that the series has no row at all. Entries
+/// only move forward in time; a write that may have left the database different from what
+/// the writer assumed (a conflict, rows checked by SQL) forgets the entries of its series, and
+/// partition retention forgets everything. A series without an entry is looked up in the
+/// database. Like the SQL check it replaces, it is exact for one writer per series.
+///
+/// Bounded: past ``capacity`` entries, arbitrary entries are forgotten (they are looked up
+/// again when their series comes back).
+final class ExemplarLatestCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var tenant: String
+        var fingerprint: Int64
+    }
+
+    /// The newest stored exemplar of a series; `labels` is its JSON text as the writer renders it.
+    struct Latest: Sendable, Equatable {
+        var timestamp: Int64
+        var labels: String
+        var value: Double
+    }
+
+    /// A series' state: `nil` = nothing stored.
+    typealias State = Latest?
+
+    static let capacity = 262_144
+
+    private let entries = NIOLockedValueBox([Key: State]())
+
+    /// The known states of `keys`; a key absent from the result is unknown.
+    func states(_ keys: [Key]) -> [Key: State] {
+        entries.withLockedValue { entries in
+            var found: [Key: State] = [:]
+            found.reserveCapacity(keys.count)
+            for key in keys {
+                if let state = entries[key] { found[key] = state }
+            }
+            return found
+        }
+    }
+
+    /// Records what the database holds: an entry moves only forward in time; a read from the
+    /// database (`seed`) never replaces a known entry.
+    func record(_ updates: [Key: State], seed: Bool) {
+        entries.withLockedValue { entries in
+            for (key, state) in updates {
+                if let known = entries[key] {
+                    if seed { continue }
+                    guard let new = state else { continue }
+                    if let old = known, old.timestamp >= new.timestamp { continue }
+                }
+                entries[key] = state
+            }
+            if entries.count > Self.capacity {
+                var excess = entries.count - Self.capacity * 3 / 4
+                while excess > 0, let key = entries.keys.first {
+                    entries[key] = nil
+                    excess -= 1
+                }
+            }
+        }
+    }
+
+    func forget(_ keys: some Sequence<Key>) {
+        entries.withLockedValue { entries in
+            for key in keys { entries[key] = nil }
+        }
+    }
+
+    func forgetAll() {
+        entries.withLockedValue { $0.removeAll() }
+    }
+
+    var count: Int { entries.withLockedValue { $0.count } }
+
+    // MARK: One cache per database client
+
+    private struct Registration: @unchecked Sendable {
+        weak var client: PostgresClient?
+        let cache: ExemplarLatestCache
+    }
+
+    private static let registry = NIOLockedValueBox([ObjectIdentifier: Registration]())
+
+    /// The cache of `client` (created on first use). Keyed by identity, checked through a weak
+    /// reference so a new client at a freed client's address starts empty.
+    static func of(_ client: PostgresClient) -> ExemplarLatestCache {
+        registry.withLockedValue { registry in
+            let id = ObjectIdentifier(client)
+            if let registration = registry[id], registration.client === client { return registration.cache }
+            registry = registry.filter { $0.value.client != nil }
+            let cache = ExemplarLatestCache()
+            registry[id] = Registration(client: client, cache: cache)
+            return cache
+        }
+    }
+
+    /// Forgets every entry of `client`'s cache (after partitions were dropped).
+    static func forgetAll(of client: PostgresClient) {
+        let cache = registry.withLockedValue { $0[ObjectIdentifier(client)].flatMap { $0.client === client ? $0.cache : nil } }
+        cache?.forgetAll()
+    }
+}
