@@ -43,6 +43,57 @@ import Testing
         #expect(summary.labels.first { $0.key == "span_id" }?.values.map(\.value) == ["b", "a"])
     }
 
+    /// Large profiles are added up on a second thread while the decoder reads on
+    /// (``AggregationPipeline``): the same answers as the walk, with a last partial chunk.
+    @Test func largeProfileAddedUpAlongsideEqualsTheWalk() throws {
+        let repeats = 3_500  // 17,500 samples: past the pipeline's threshold, not a whole number of chunks
+        var builder = PprofBuilder()
+        builder.sampleType("samples", "count")
+        builder.sampleType("cpu", "nanoseconds")
+        for function in 1...4 { builder.function(id: UInt64(function), name: "main.f\(function)") }
+        builder.location(id: 1, functions: [1])
+        builder.location(id: 2, functions: [2, 3])
+        builder.location(id: 3, functions: [4])
+        for round in 0..<repeats {
+            builder.sample(locations: [1, 2, 1, 3], values: [1, 10], labels: [("span_id", round % 2 == 0 ? "a" : "b")])
+            builder.sample(locations: [3, 3], values: [2, 20])
+            builder.sample(locations: [], values: [1, 5])
+            builder.sample(locations: [2], values: [0, 0])
+            builder.sample(locations: [2, 3], values: [3, 30])
+        }
+        #expect(5 * repeats >= PprofMessageParser.pipelinedAggregationMinimumSamples)
+        #expect((5 * repeats) % AggregationPipeline.chunk != 0)
+        let profile = try PprofDecoder().decode(builder.encoded())
+        var walked = profile
+        walked.sampleAggregate = nil
+        let summary = profile.summary()
+        #expect(summary == walked.summary())
+        let n = Int64(repeats)
+        #expect(summary.totals == [7 * n, 65 * n])
+        #expect(summary.function(named: "main.f1")?.cum == [n, 10 * n])  // recursion counts once
+        #expect(summary.function(named: "main.f1")?.flat == [n, 10 * n])
+        #expect(summary.function(named: "main.f4")?.cum == [6 * n, 60 * n])
+        #expect(summary.function(named: "main.f2")?.flat == [3 * n, 30 * n])
+        #expect(summary.function(named: "main.f3")?.cum == [4 * n, 40 * n])
+    }
+
+    /// A broken sample late in a large profile: the error, not a hang or a half-added summary.
+    @Test func largeProfileWithABrokenSampleFailsCleanly() throws {
+        var builder = PprofBuilder()
+        builder.sampleType("samples", "count")
+        builder.function(id: 1, name: "main.main")
+        builder.location(id: 1, functions: [1])
+        for sample in 0..<20_000 {
+            builder.sample(locations: sample == 19_000 ? [1, 300_000] : [1], values: [1])
+        }
+        do {
+            _ = try PprofDecoder().decode(builder.encoded())
+            Issue.record("decoded a sample with an unknown location")
+        } catch {
+            #expect(error.reason == "sample 19000 references location 300000 which does not exist")
+        }
+    }
+
     @Test func unknownLongLocationIDIsNamed() throws {
         var builder = PprofBuilder()
         builder.sampleType("samples", "count")

@@ -3,6 +3,10 @@ import ProtobufWire
 /// The second pass: each sample's message, read straight into the profile's columns with its
 /// location ids already dense indices and its labels already interned.
 extension PprofMessageParser {
+    /// Profiles with at least this many samples are added up on a second thread while this one
+    /// reads the next samples (``AggregationPipeline``); smaller ones inline, as they are read.
+    static let pipelinedAggregationMinimumSamples = 16_384
+
     func readSamples(
         _ bytes: UnsafeRawBufferPointer,
         into profile: inout Profile,
@@ -11,14 +15,16 @@ extension PprofMessageParser {
     ) throws(ProfileDecodingError) {
         let sampleCount = sampleOffsets.count
         let typeCount = profile.sampleTypes.count
-        var sampleLocationStarts: [Int32] = [0]
-        sampleLocationStarts.reserveCapacity(sampleCount + 1)
+        // Where each sample's locations start in `sampleLocations` (the aggregation thread reads
+        // them while this one writes the next: a fixed buffer, not a growing array).
+        let starts = UnsafeMutableBufferPointer<Int32>.allocate(capacity: sampleCount + 1)
+        defer { starts.deallocate() }
+        starts[0] = 0
         var sampleValues = [Int64](repeating: 0, count: sampleCount * typeCount)
         var sampleLabelStarts: [Int32] = [0]
         sampleLabelStarts.reserveCapacity(sampleCount + 1)
         var sampleLabels: [Int32] = []
         var labels = LabelInterner(stringCount: strings.count)
-        // Added up as they are read, while each sample's locations are still in cache.
         var aggregator = FunctionAggregator(profile: profile)
         var labelTotals: [Int64] = []
         var failure: (any Error)?
@@ -26,12 +32,13 @@ extension PprofMessageParser {
         // Every location id takes at least a byte of some sample's message.
         let sampleLocations = [Int32](unsafeUninitializedCapacity: sampleBodyBytes) { output, written in
             written = 0
-            aggregator.accumulate { accumulator in
-                locations.table.withUnsafeBufferPointer { table in
-                    sampleValues.withUnsafeMutableBufferPointer { values in
+            locations.table.withUnsafeBufferPointer { table in
+                sampleValues.withUnsafeMutableBufferPointer { values in
+                    /// Reads every sample into the columns; `added(sample)` runs once its
+                    /// locations and values are written.
+                    func readAll(_ added: (Int) -> Void) {
                         do {
                             for sample in 0..<sampleCount {
-                                let locationStart = written
                                 let labelStart = sampleLabels.count
                                 try readSample(
                                     sample,
@@ -47,27 +54,45 @@ extension PprofMessageParser {
                                     profile: &profile,
                                     strings: &strings
                                 )
-                                let sampleValues = values.baseAddress.map { UnsafePointer($0 + sample * typeCount) }
-                                accumulator.add(
-                                    stamp: sample,
-                                    locations: UnsafeBufferPointer(start: output.baseAddress! + locationStart, count: written - locationStart),
-                                    values: sampleValues
-                                )
-                                if sampleLabels.count > labelStart, let sampleValues {
+                                starts[sample + 1] = Int32(written)
+                                added(sample)
+                                if sampleLabels.count > labelStart, let base = values.baseAddress {
                                     let needed = profile.labels.count * typeCount
                                     if labelTotals.count < needed {
                                         labelTotals.append(contentsOf: repeatElement(0, count: needed - labelTotals.count))
                                     }
+                                    let sampleValues = base + sample * typeCount
                                     for position in labelStart..<sampleLabels.count {
                                         let row = Int(sampleLabels[position]) * typeCount
                                         for type in 0..<typeCount { labelTotals[row + type] &+= sampleValues[type] }
                                     }
                                 }
-                                sampleLocationStarts.append(Int32(written))
                                 sampleLabelStarts.append(Int32(sampleLabels.count))
                             }
                         } catch {
                             failure = error
+                        }
+                    }
+                    if sampleCount >= Self.pipelinedAggregationMinimumSamples {
+                        let pipeline = AggregationPipeline(
+                            aggregator: aggregator, samples: sampleCount, starts: UnsafeBufferPointer(starts),
+                            locations: UnsafeBufferPointer(output), values: values.baseAddress.map { UnsafePointer($0) }, typeCount: typeCount
+                        )
+                        pipeline.start()
+                        readAll { sample in
+                            if (sample + 1) % AggregationPipeline.chunk == 0 { pipeline.publish(sample + 1) }
+                        }
+                        aggregator = pipeline.finish(published: failure == nil ? sampleCount : nil)
+                    } else {
+                        // Added up as they are read, while each sample's locations are still in cache.
+                        aggregator.accumulate { accumulator in
+                            readAll { sample in
+                                accumulator.add(
+                                    stamp: sample,
+                                    locations: UnsafeBufferPointer(rebasing: output[Int(starts[sample])..<Int(starts[sample + 1])]),
+                                    values: values.baseAddress.map { UnsafePointer($0 + sample * typeCount) }
+                                )
+                            }
                         }
                     }
                 }
@@ -79,7 +104,7 @@ extension PprofMessageParser {
         case let error as ProtobufDecodingError: throw ProfileDecodingError(error)
         case let error?: throw ProfileDecodingError(.malformedMessage, "\(error)")
         }
-        profile.sampleLocationStarts = sampleLocationStarts
+        profile.sampleLocationStarts = Array(starts)
         profile.sampleLocations = sampleLocations
         profile.sampleValues = sampleValues
         profile.sampleLabelStarts = sampleLabelStarts
