@@ -289,23 +289,7 @@ struct FunctionAggregator {
             }
             chosen.removeLast(chosen.count - Swift.max(limit, 0))
         }
-        var result: [FunctionSummary] = []
-        result.reserveCapacity(chosen.count)
-        for function in chosen {
-            let index = Int(function)
-            let row = index * stride
-            result.append(
-                FunctionSummary(
-                    name: functions[index].name,
-                    filename: functions[index].filename,
-                    flat: Array(flat[(index * types)..<(index * types + types)]),
-                    cum: Array(rows[(row + Self.cumSlot)..<(row + Self.cumSlot + types)]),
-                    inlinedCalls: UInt64(bitPattern: rows[row + Self.inlinedSlot]),
-                    realCalls: UInt64(bitPattern: rows[row + Self.calledSlot])
-                )
-            )
-        }
-        return result
+        return summaries(of: chosen, functions)
     }
 
     /// The functions touched since the last drain whose flat or cum is not all zero, ordered by
@@ -370,6 +354,12 @@ struct FunctionAggregator {
                 return (l.name, l.filename) < (r.name, r.filename)
             }
         }
+        return summaries(of: chosen, functions)
+    }
+
+    /// The summaries of the functions `chosen` (dense indices), in that order.
+    private func summaries(of chosen: [Int32], _ functions: [ProfileFunction]) -> [FunctionSummary] {
+        let types = typeCount
         var result: [FunctionSummary] = []
         result.reserveCapacity(chosen.count)
         for function in chosen {
