@@ -2,8 +2,8 @@ import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// What this process knows about the newest stored exemplar of each series, per database
-/// client, so the writer can decide "repeat of the latest stored exemplar?" without asking
-/// PostgreSQL (see ``Store/writeExemplars(_:tenant:)``).
+/// client, so the writer can tell a new exemplar without asking PostgreSQL (a repeat is still
+/// confirmed by the database; see ``Store/writeExemplars(_:tenant:)``).
 ///
 /// An entry is the newest row (greatest `ts`) of `(tenant, series_fp)` that this process read
 /// from or committed to the database, or the fact that the series has no row at all. Entries

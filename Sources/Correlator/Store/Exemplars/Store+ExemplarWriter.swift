@@ -33,9 +33,12 @@ extension Store {
     ///
     /// The process remembers the newest stored exemplar of each series it has written or read
     /// (``ExemplarLatestCache``). A series whose batch starts at or after that exemplar's time
-    /// is decided here: its rows are compared in time order with the remembered exemplar, and
-    /// the survivors are inserted without a database check (the remembered one *is* the latest
-    /// at or before each of them). A series not remembered (first sight since start, or
+    /// is decided here when its first row differs from the remembered exemplar: the rows are
+    /// inserted without a database check (this process's last write *is* the latest at or
+    /// before each of them, for one writer per series). When its first row *repeats* the
+    /// remembered exemplar, the database decides the series: another replica may have stored a
+    /// different exemplar since, and then the repeat is a new exposure. Stale memory can so
+    /// cost a stored repeat, never an exemplar. A series not remembered (first sight since start, or
     /// forgotten) is first looked up in the database — one query for all of them. A series
     /// whose batch starts *before* its newest stored exemplar (out-of-order data) is decided by
     /// the statement itself, which compares each such row with the latest row committed at or
@@ -44,9 +47,10 @@ extension Store {
     /// rows) the batch's series are forgotten and looked up again next time. Dropping
     /// partitions for retention forgets everything (``PartitionMaintainer``).
     ///
-    /// The batch goes to the database as one statement, a named prepared
-    /// ``ExemplarInsertStatement`` (`INSERT … SELECT … FROM unnest(<one array per column>) …
-    /// ON CONFLICT DO NOTHING`), which is atomic on its own. This replaced COPY into a
+    /// The batch goes to the database as one statement, which is atomic on its own: a named
+    /// prepared ``ExemplarInsertStatement`` (`INSERT … SELECT … FROM unnest(<one array per
+    /// column>)`) when every row was decided here, else ``ExemplarCheckedInsertStatement``
+    /// (the same with the check and `ON CONFLICT DO NOTHING`). This replaced COPY into a
     /// `CREATE TEMP TABLE … ON COMMIT DROP` staging table: that took five round trips (BEGIN,
     /// CREATE, COPY, INSERT, COMMIT) and catalog churn per request, and the remote-write
     /// benchmark (Benchmarks/exemplars.sh) measured it several times slower. The daily
