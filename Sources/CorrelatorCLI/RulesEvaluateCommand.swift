@@ -29,7 +29,7 @@ struct RulesEvaluateCommand: AsyncParsableCommand {
             if let url = configuration.databaseURL {
                 clientConfiguration = try DatabaseURL(url).clientConfiguration
             } else {
-                let embedded = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, logger: logger)
+                let embedded = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, sharedBuffers: configuration.embeddedSharedBuffers, logger: logger)
                 try await embedded.start()
                 cluster = embedded
                 clientConfiguration = embedded.clientConfiguration

@@ -19,6 +19,9 @@ public struct CorrelatorConfiguration: Sendable {
     /// instead of closing them after a minute idle and paying that again on the next burst.
     public var databaseMinConnections = 4
     public var databaseMaxConnections = 20
+    /// `shared_buffers` of the embedded cluster ("1GB"); nil sizes it from the memory
+    /// (``EmbeddedPostgres/defaultSharedBuffers(memoryBytes:)``). An external server keeps its own.
+    public var embeddedSharedBuffers: String?
     public var logLevel: Logger.Level = .info
     /// Partitions older than this are dropped.
     public var retention: Duration = .seconds(7 * 86_400)
@@ -64,6 +67,7 @@ public struct CorrelatorConfiguration: Sendable {
         "database_url": "CORRELATOR_DATABASE_URL",
         "database_min_connections": "CORRELATOR_DATABASE_MIN_CONNECTIONS",
         "database_max_connections": "CORRELATOR_DATABASE_MAX_CONNECTIONS",
+        "embedded_shared_buffers": "CORRELATOR_EMBEDDED_SHARED_BUFFERS",
         "log_level": "CORRELATOR_LOG_LEVEL",
         "retention": "CORRELATOR_RETENTION",
         "migrations_dir": "CORRELATOR_MIGRATIONS_DIR",
@@ -107,6 +111,16 @@ public struct CorrelatorConfiguration: Sendable {
                 throw ConfigurationError.invalid(source, "database_max_connections must be a whole number from 1 to 1000, got '\(value)'")
             }
             databaseMaxConnections = count
+        case "embedded_shared_buffers":
+            if value == "auto" {
+                embeddedSharedBuffers = nil
+                break
+            }
+            let digits = value.prefix { $0.isASCII && $0.isNumber }
+            guard let amount = Int(digits), amount > 0, ["kB", "MB", "GB", "TB"].contains(String(value.dropFirst(digits.count))) else {
+                throw ConfigurationError.invalid(source, "embedded_shared_buffers must be 'auto' or a size such as 512MB or 2GB (units kB, MB, GB, TB), got '\(value)'")
+            }
+            embeddedSharedBuffers = value
         case "log_level":
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
                 throw ConfigurationError.invalid(source, "unknown log level '\(value)' (trace, debug, info, notice, warning, error, critical)")

@@ -18,7 +18,7 @@ public struct DatabaseTarget: Sendable {
                 description: databaseURL.description, cluster: nil
             )
         }
-        let cluster = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, logger: logger)
+        let cluster = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, sharedBuffers: configuration.embeddedSharedBuffers, logger: logger)
         try await cluster.start()
         return DatabaseTarget(
             clientConfiguration: withSessionSettings(cluster.clientConfiguration, configuration),

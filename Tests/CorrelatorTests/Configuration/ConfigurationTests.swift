@@ -39,6 +39,24 @@ import Testing
         #expect(client.options.additionalStartupParameters.contains { $0.0 == "jit" && $0.1 == "off" })
     }
 
+    @Test func embeddedSharedBuffersIsASizeOrAuto() throws {
+        let sized = try CorrelatorConfiguration.load(configFile: nil, environment: ["CORRELATOR_EMBEDDED_SHARED_BUFFERS": "1GB"])
+        #expect(sized.embeddedSharedBuffers == "1GB")
+        let automatic = try CorrelatorConfiguration.load(configFile: nil, environment: ["CORRELATOR_EMBEDDED_SHARED_BUFFERS": "auto"])
+        #expect(automatic.embeddedSharedBuffers == nil)
+    }
+
+    /// A quarter of the memory, from PostgreSQL's default of 128 MB up to 2 GB.
+    @Test(arguments: [
+        (UInt64(24) << 30, "2048MB"),
+        (UInt64(2) << 30, "512MB"),
+        (UInt64(3) << 30, "768MB"),
+        (UInt64(256) << 20, "128MB"),
+    ])
+    func automaticSharedBuffersIsAQuarterOfTheMemoryWithinBounds(memory: UInt64, expected: String) {
+        #expect(EmbeddedPostgres.defaultSharedBuffers(memoryBytes: memory) == expected)
+    }
+
     @Test(arguments: [
         ("listen: [1, 2]\n", "must be a single value"),
         ("colour: blue\n", "unknown setting 'colour'"),
@@ -47,6 +65,8 @@ import Testing
         ("listen: nowhere\n", "expected HOST:PORT"),
         ("database_max_connections: 0\n", "database_max_connections must be a whole number from 1 to 1000, got '0'"),
         ("database_min_connections: many\n", "database_min_connections must be a whole number from 0 to 1000, got 'many'"),
+        ("embedded_shared_buffers: 512\n", "embedded_shared_buffers must be 'auto' or a size such as 512MB"),
+        ("embedded_shared_buffers: 2gb\n", "got '2gb'"),
     ])
     func badFileSettingsNameTheLineAndTheProblem(yaml: String, message: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("correlator-\(UUID().uuidString).yaml")

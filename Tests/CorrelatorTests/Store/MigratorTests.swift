@@ -26,6 +26,18 @@ struct MigratorTests {
         }
     }
 
+    /// The embedded cluster the tests run on was started the way `correlator serve` starts it,
+    /// so it has the automatic shared_buffers (a quarter of the memory, 128 MB to 2 GB).
+    @Test(.enabled(if: (ProcessInfo.processInfo.environment["CORRELATOR_TEST_DATABASE_URL"] ?? "").isEmpty))
+    func embeddedClusterGetsItsSharedBuffers() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let bytes = try await strings(client, "SELECT (setting::bigint * 8192)::text FROM pg_settings WHERE name = 'shared_buffers'")
+            let quarter = EmbeddedPostgres.availableMemoryBytes() / 4
+            let expected = min(max(quarter >> 20, 128), 2048) << 20
+            #expect(bytes == ["\(expected)"])
+        }
+    }
+
     @Test func migratingTwiceAppliesNothingNew() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let migrator = try Migrator(directory: TestDatabase.migrationsDirectory, logger: Logger(label: "test"))
