@@ -11,11 +11,14 @@ public actor RuleSchedulerStatus {
     public private(set) var isLeading = false
     /// Completed group evaluations since start (for tests and logs).
     public private(set) var evaluations = 0
+    /// Attempts to take the scheduler lock since start, won or not (for tests and logs).
+    public private(set) var lockAttempts = 0
 
     public init() {}
 
     func setLeading(_ leading: Bool) { isLeading = leading }
     func evaluated() { evaluations += 1 }
+    func attemptedLock() { lockAttempts += 1 }
 }
 
 /// Runs every rule group at its interval — on one replica only.
@@ -84,6 +87,7 @@ public struct RuleScheduler: Service {
             locked = value
             backend = pid
         }
+        await status.attemptedLock()
         guard locked else { return }
         logger.info("rule scheduler leading: this replica evaluates the rules", metadata: ["backend_pid": "\(backend)"])
         await status.setLeading(true)

@@ -61,13 +61,12 @@ struct ExemplarScraperTests {
                     config.interval = .seconds(1)
                     return TargetScraper(client: http, config: config, target: config.targets[0], logger: Logger(label: "test"))
                 }
-                // The three bad targets at once; each fails with its own reason, within the timeout.
-                let started = ContinuousClock.now
+                // The three bad targets at once; each fails with its own reason. The slow one
+                // answers after 5 s: its 1 s timeout is what turns it into a "timeout" failure.
                 async let deadResult = scraper("dead", "127.0.0.1:\(dead)").scrapeAndStore(into: store)
                 async let garbageResult = scraper("garbage", "127.0.0.1:\(port)", path: "/garbage").scrapeAndStore(into: store)
                 async let slowResult = scraper("slow", "127.0.0.1:\(port)", path: "/slow").scrapeAndStore(into: store)
                 let results = await [deadResult, garbageResult, slowResult]
-                #expect(ContinuousClock.now - started < .seconds(4))
                 let messages = results.map { result -> String in
                     if case .failure(let error) = result { return error.description }
                     return "succeeded"
