@@ -10,8 +10,8 @@
 // the median and 1.1 ms at p99 on this machine (nanosleep: 0.14 and 0.27 ms), and net/http
 // hands every request between three goroutines. Both were counted as Correlator's latency.
 //
-// Usage: go run fixedrate.go URL RATE SECONDS TRACES
-// Prints: p50_ms p99_ms requests non_200
+// Usage: go run fixedrate.go URL RATE SECONDS TRACES [LATENCY_FILE]
+// Prints: p50_ms p99_ms requests non_200; appends each latency (ms) to LATENCY_FILE if given.
 package main
 
 import (
@@ -96,8 +96,8 @@ func sleepUntil(due time.Time) {
 }
 
 func main() {
-	if len(os.Args) != 5 {
-		fmt.Fprintln(os.Stderr, "usage: fixedrate URL RATE SECONDS TRACES")
+	if len(os.Args) != 5 && len(os.Args) != 6 {
+		fmt.Fprintln(os.Stderr, "usage: fixedrate URL RATE SECONDS TRACES [LATENCY_FILE]")
 		os.Exit(2)
 	}
 	base, err := url.Parse(os.Args[1])
@@ -167,6 +167,19 @@ func main() {
 		if f {
 			errors++
 		}
+	}
+	if len(os.Args) == 6 {
+		file, err := os.OpenFile(os.Args[5], os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fixedrate:", err)
+			os.Exit(1)
+		}
+		writer := bufio.NewWriter(file)
+		for _, latency := range latencies {
+			fmt.Fprintf(writer, "%.3f\n", float64(latency)/float64(time.Millisecond))
+		}
+		writer.Flush()
+		file.Close()
 	}
 	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
 	p := func(q float64) float64 {
