@@ -48,9 +48,13 @@ SELECT 'default', 'p-' || (t % 50) || '-' || (t / 500), timestamptz 'epoch' + (t
        (SELECT jsonb_agg(jsonb_build_object('function', 'pkg1.Function' || j, 'file', '/src/pkg1/file.go', 'flat', (10 - j) * 1000000, 'cum', (11 - j) * 2000000)) FROM generate_series(0, 9) j)
 FROM base, generate_series(2::bigint, $TRACES, 2) t;
 -- 100,000 exemplars on the other half, a tenth carrying a profile id.
-INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id)
-SELECT 'default', timestamptz 'epoch' + (t0 + t * 54000000) / 1000 * interval '1 microsecond', 'http_server_request_duration_seconds_bucket',
-       jsonb_build_object('service', 'svc-' || (t % 50), 'route', '/route' || (t % 20), 'le', '0.1'), t, 0.05 + (t % 97) / 1000.0,
+-- Their series: one per service and route (t % 100).
+INSERT INTO exemplar_series (tenant, series_fp, metric, series, last_day)
+SELECT 'default', t, 'http_server_request_duration_seconds_bucket',
+       jsonb_build_object('service', 'svc-' || (t % 50), 'route', '/route' || (t % 20), 'le', '0.1'), (now() AT TIME ZONE 'UTC')::date
+FROM generate_series(0::bigint, 99) t;
+INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, profile_id)
+SELECT 'default', timestamptz 'epoch' + (t0 + t * 54000000) / 1000 * interval '1 microsecond', t % 100, 0.05 + (t % 97) / 1000.0,
        decode(lpad(to_hex(t), 32, '0'), 'hex'), decode(lpad(to_hex(t * 8), 16, '0'), 'hex'),
        CASE WHEN t % 10 = 1 THEN 'p-' || (t % 50) || '-' || (t / 500) END
 FROM base, generate_series(1::bigint, $TRACES, 2) t;

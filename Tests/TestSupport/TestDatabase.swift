@@ -11,8 +11,10 @@ import Glibc
 /// cluster (the same embedded manager `correlator serve` uses) started once per test run under
 /// /tmp and stopped when the test process exits. Each test gets a fresh, migrated database.
 public enum TestDatabase {
-    /// Runs `body` against a new database with the schema applied; drops it afterwards.
+    /// Runs `body` against a new database with the schema applied (the migrations of
+    /// `migrations`, by default the repository's); drops it afterwards.
     public static func withFreshDatabase<Result: Sendable>(
+        migrations: String = migrationsDirectory,
         _ body: @Sendable (PostgresClient, PostgresClient.Configuration) async throws -> Result
     ) async throws -> Result {
         let admin = try await TestCluster.shared.adminConfiguration()
@@ -32,7 +34,7 @@ public enum TestDatabase {
         }()
         do {
             let result = try await withPostgresClient(configuration, logger: logger) { client in
-                try await Migrator(directory: migrationsDirectory, logger: logger).migrate(client)
+                try await Migrator(directory: migrations, logger: logger).migrate(client)
                 return try await body(client, configuration)
             }
             try await drop(name, admin: admin)

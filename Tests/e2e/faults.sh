@@ -119,13 +119,13 @@ caught_up() {
     curl -s -G "http://127.0.0.1:$prom_port/api/v1/query_exemplars" --data-urlencode 'query=chaos_request_seconds_bucket' \
         --data-urlencode start=0 --data-urlencode end=4000000000 |
         python3 -c 'import json,sys; print("\n".join(sorted({e["labels"]["trace_id"] for s in json.load(sys.stdin)["data"] for e in s["exemplars"]})))' >"$DIR/prom.sorted"
-    sql "SELECT DISTINCT encode(trace_id, 'hex') FROM exemplars WHERE metric = 'chaos_request_seconds_bucket'" | sort >"$DIR/exemplars.sorted"
+    sql "SELECT DISTINCT encode(e.trace_id, 'hex') FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket'" | sort >"$DIR/exemplars.sorted"
     [ -s "$DIR/prom.sorted" ] && [ "$(comm -23 "$DIR/prom.sorted" "$DIR/exemplars.sorted" | wc -l)" -eq 0 ]
 }
 for _ in $(seq 1 60); do caught_up && break; sleep 1; done
 prom=$(wc -l <"$DIR/prom.sorted")
 missing=$(comm -23 "$DIR/prom.sorted" "$DIR/exemplars.sorted" | wc -l)
-rows=$(sql "SELECT count(*) FROM exemplars WHERE metric = 'chaos_request_seconds_bucket'")
+rows=$(sql "SELECT count(*) FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket'")
 echo "    exemplars: Prometheus holds $prom, Correlator stores $(wc -l <"$DIR/exemplars.sorted") ($rows rows), $missing missing"
 check "Prometheus scraped exemplars throughout" test "$prom" -gt 20
 check "every exemplar Prometheus holds reached the database ($missing missing)" test "$missing" -eq 0

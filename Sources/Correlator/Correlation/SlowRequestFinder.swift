@@ -55,16 +55,17 @@ public struct SlowRequestFinder: Sendable {
         let afterMicros = filter.cursor.flatMap { Int64($0.fields[1]) }
         let afterFingerprint = filter.cursor.flatMap { Int64($0.fields[2]) }
         let query: PostgresQuery = """
-            SELECT e.metric, e.series::text, e.series_fp, e.value, (extract(epoch FROM e.ts) * 1000000)::bigint,
+            SELECT s.metric, s.series::text, e.series_fp, e.value, (extract(epoch FROM e.ts) * 1000000)::bigint,
                    encode(e.trace_id, 'hex'), encode(e.span_id, 'hex'), e.profile_id
             FROM exemplars e
+            JOIN exemplar_series s ON s.tenant = e.tenant AND s.series_fp = e.series_fp
             WHERE e.tenant = \(tenant) AND e.trace_id IS NOT NULL
               AND e.ts >= timestamptz 'epoch' + \(filter.range.fromMicros) * interval '1 microsecond'
               AND e.ts < timestamptz 'epoch' + \(filter.range.toMicros) * interval '1 microsecond'
-              AND (\(filter.metric)::text IS NULL OR e.metric IN (\(filter.metric), \(filter.metric) || '_bucket', \(filter.metric) || '_total'))
-              AND (\(filter.service)::text IS NULL OR e.series ->> 'service' = \(filter.service)
-                   OR e.series ->> 'service_name' = \(filter.service) OR e.series ->> 'job' = \(filter.service))
-              AND (\(filter.route)::text IS NULL OR e.series ->> 'route' = \(filter.route) OR e.series ->> 'http_route' = \(filter.route))
+              AND (\(filter.metric)::text IS NULL OR s.metric IN (\(filter.metric), \(filter.metric) || '_bucket', \(filter.metric) || '_total'))
+              AND (\(filter.service)::text IS NULL OR s.series ->> 'service' = \(filter.service)
+                   OR s.series ->> 'service_name' = \(filter.service) OR s.series ->> 'job' = \(filter.service))
+              AND (\(filter.route)::text IS NULL OR s.series ->> 'route' = \(filter.route) OR s.series ->> 'http_route' = \(filter.route))
               AND (\(filter.minValue)::float8 IS NULL OR e.value >= \(filter.minValue))
               AND (\(afterValue)::float8 IS NULL OR (e.value, e.ts, e.series_fp) <
                    (\(afterValue), timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(afterFingerprint)))

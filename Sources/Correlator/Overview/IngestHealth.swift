@@ -44,9 +44,10 @@ public struct IngestHealthQuery: Sendable {
               AND p.start_ts < timestamptz 'epoch' + \(range.toMicros) * interval '1 microsecond'
             GROUP BY p.service
             UNION ALL
-            SELECT 'exemplars', coalesce(e.series ->> 'service', e.series ->> 'service_name', e.series ->> 'job', ''),
+            SELECT 'exemplars', coalesce(s.series ->> 'service', s.series ->> 'service_name', s.series ->> 'job', ''),
                    (extract(epoch FROM max(e.ts)) * 1000000)::bigint * 1000, count(*)
             FROM exemplars e
+            JOIN exemplar_series s ON s.tenant = e.tenant AND s.series_fp = e.series_fp
             WHERE e.tenant = \(tenant)
               AND e.ts >= timestamptz 'epoch' + \(range.fromMicros) * interval '1 microsecond'
               AND e.ts < timestamptz 'epoch' + \(range.toMicros) * interval '1 microsecond'

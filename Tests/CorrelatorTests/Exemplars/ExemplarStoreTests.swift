@@ -36,6 +36,36 @@ struct ExemplarStoreTests {
         }
     }
 
+    @Test func seriesLabelsAreStoredOncePerSeriesAndLeaveWithTheirLastDay() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let day2: Int64 = 1_577_966_400_000, day4 = day2 + 2 * 86_400_000, day5 = day2 + 3 * 86_400_000  // 2020-01-02/04/05 12:00 UTC
+            let trace = { (n: Int) in String(format: "%032x", n) }
+            #expect(try await store.writeExemplars([exemplar(trace(1), at: day2, le: "1"), exemplar(trace(2), at: day2, le: "2")], tenant: "t").stored == 2)
+            #expect(try await store.writeExemplars([exemplar(trace(3), at: day2 + 1000, le: "1"), exemplar(trace(4), at: day4, le: "2")], tenant: "t").stored == 2)
+            let series = try await strings(client, "SELECT series->>'le' || ' ' || metric || ' ' || last_day::text FROM exemplar_series WHERE tenant = 't' ORDER BY 1")
+            #expect(series == ["1 rpc_seconds_bucket 2020-01-02", "2 rpc_seconds_bucket 2020-01-04"])
+
+            // Retention up to 2020-01-03: le=1's exemplars are all gone, and so is its series.
+            #expect(try await strings(client, "SELECT (drop_partitions_before('2020-01-03') > 0)::text") == ["true"])
+            #expect(try await strings(client, "SELECT series->>'le' FROM exemplar_series WHERE tenant = 't'") == ["2"])
+            var found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: day5 + 1)
+            #expect(found.map { $0.series["le"] } == ["2"])
+            #expect(found.first?.exemplars.map(\.timestamp) == [day4])
+
+            // le=1 comes back on a later day: its series row is written again.
+            #expect(try await store.writeExemplars([exemplar(trace(5), at: day5, le: "1")], tenant: "t").stored == 1)
+            found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket{le=\"1\"}"), start: 0, end: day5 + 1)
+            #expect(found.first?.exemplars.map(\.timestamp) == [day5])
+        }
+    }
+
+    private func strings(_ client: PostgresClient, _ sql: String) async throws -> [String] {
+        var result: [String] = []
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { result.append(value) }
+        return result
+    }
+
     @Test func repeatsCollapseWithinABatchAndAcrossBatches() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let store = try store(client)
@@ -91,8 +121,8 @@ struct ExemplarStoreTests {
             #expect(try await store.writeExemplars([exemplar(a, at: now, explicit: false)], tenant: "t").stored == 1)
             // The other replica stores B at now + 10 (same series, another trace).
             try await client.query("""
-                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, labels)
-                SELECT tenant, ts + interval '10 milliseconds', metric, series, series_fp, value,
+                INSERT INTO exemplars (tenant, ts, series_fp, value, labels)
+                SELECT tenant, ts + interval '10 milliseconds', series_fp, value,
                        jsonb_build_object('trace_id', repeat('b', 32))
                 FROM exemplars WHERE tenant = 't' AND ts = timestamptz 'epoch' + \(now) * interval '1 millisecond'
                 """)
@@ -120,8 +150,8 @@ struct ExemplarStoreTests {
             // Another writer stores C at now + 30 behind this process's back; this process then
             // delivers the same row (a retry through another replica): no error, stored once.
             try await client.query("""
-                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, labels)
-                SELECT tenant, ts + interval '20 milliseconds', metric, series, series_fp, value, labels
+                INSERT INTO exemplars (tenant, ts, series_fp, value, labels)
+                SELECT tenant, ts + interval '20 milliseconds', series_fp, value, labels
                 FROM exemplars WHERE tenant = 't' AND ts = timestamptz 'epoch' + \(now + 10) * interval '1 millisecond'
                 """)
             #expect(try await store.writeExemplars([exemplar(c, at: now + 30)], tenant: "t").stored == 0)

@@ -1,3 +1,4 @@
+import Exemplars
 import Foundation
 import Logging
 import PostgresNIO
@@ -45,6 +46,33 @@ struct MigratorTests {
             #expect(try await migrator.pending(client).isEmpty)
             let count = try await strings(client, "SELECT count(*)::text FROM schema_migrations")
             #expect(count == ["\(migrator.migrations.count)"])
+        }
+    }
+
+    /// A store written before 0008 keeps its exemplars findable by metric and labels: their
+    /// series move to `exemplar_series` with the day of their newest exemplar.
+    @Test func exemplarSeriesMoveOutOfExistingRows() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for file in try FileManager.default.contentsOfDirectory(atPath: TestDatabase.migrationsDirectory) where file < "0008" {
+            try FileManager.default.copyItem(atPath: TestDatabase.migrationsDirectory + "/" + file, toPath: directory.appendingPathComponent(file).path)
+        }
+        try await TestDatabase.withFreshDatabase(migrations: directory.path) { client, _ in
+            _ = try await strings(client, "SELECT ensure_partitions('2020-01-01', '2020-01-03')::text")
+            try await client.query("""
+                INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, labels) VALUES
+                ('t', '2020-01-01T10:00:00Z', 'rpc_seconds_bucket', '{"__name__": "rpc_seconds_bucket", "le": "1"}', 7, 0.5, '\\x01', '{"trace_id": "01"}'),
+                ('t', '2020-01-02T10:00:00Z', 'rpc_seconds_bucket', '{"__name__": "rpc_seconds_bucket", "le": "1"}', 7, 0.7, '\\x02', '{"trace_id": "02"}'),
+                ('t', '2020-01-01T11:00:00Z', 'rpc_seconds_bucket', '{"__name__": "rpc_seconds_bucket", "le": "2"}', 8, 1.5, '\\x03', '{"trace_id": "03"}')
+                """)
+            try await Migrator(directory: TestDatabase.migrationsDirectory, logger: Logger(label: "test")).migrate(client)
+            let series = try await strings(client, "SELECT series_fp || ' ' || metric || ' ' || (series->>'le') || ' ' || last_day FROM exemplar_series ORDER BY 1")
+            #expect(series == ["7 rpc_seconds_bucket 1 2020-01-02", "8 rpc_seconds_bucket 2 2020-01-01"])
+            let store = try TestDatabase.makeStore(client)
+            let found = try await store.queryExemplars(
+                tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket{le=\"1\"}"), start: 0, end: 1_600_000_000_000)
+            #expect(found.first?.exemplars.map(\.value) == [0.5, 0.7])
         }
     }
 

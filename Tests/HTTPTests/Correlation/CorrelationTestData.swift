@@ -44,8 +44,14 @@ struct CorrelationTestData {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: series, options: [.sortedKeys]), as: UTF8.self)
         let fingerprint = Int64(bitPattern: Self.fnv1a(metric + json))
         try await client.query("""
-            INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id)
-            VALUES (\(tenant), timestamptz 'epoch' + \(time / 1000) * interval '1 microsecond', \(metric), \(json)::jsonb,
+            WITH series_row AS (
+                INSERT INTO exemplar_series (tenant, series_fp, metric, series, last_day)
+                VALUES (\(tenant), \(fingerprint), \(metric), \(json)::jsonb,
+                        ((timestamptz 'epoch' + \(time / 1000) * interval '1 microsecond') AT TIME ZONE 'UTC')::date)
+                ON CONFLICT (tenant, series_fp) DO UPDATE SET last_day = greatest(exemplar_series.last_day, EXCLUDED.last_day)
+            )
+            INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, profile_id)
+            VALUES (\(tenant), timestamptz 'epoch' + \(time / 1000) * interval '1 microsecond',
                     \(fingerprint), \(value), decode(\(trace), 'hex'), decode(\(span), 'hex'), \(profileID))
             ON CONFLICT DO NOTHING
             """)

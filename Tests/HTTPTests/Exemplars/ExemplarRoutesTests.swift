@@ -47,8 +47,8 @@ func makeStore(_ client: PostgresClient) throws -> Store {
 
 func exemplarRows(_ client: PostgresClient, tenant: String = "default") async throws -> [(trace: String?, span: String?, ts: Int64, value: Double, metric: String)] {
     let rows = try await client.query("""
-        SELECT encode(trace_id, 'hex'), encode(span_id, 'hex'), (extract(epoch FROM ts) * 1000)::bigint, value, metric
-        FROM exemplars WHERE tenant = \(tenant) ORDER BY ts
+        SELECT encode(e.trace_id, 'hex'), encode(e.span_id, 'hex'), (extract(epoch FROM e.ts) * 1000)::bigint, e.value, s.metric
+        FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE e.tenant = \(tenant) ORDER BY e.ts
         """)
     var result: [(String?, String?, Int64, Double, String)] = []
     for try await row in rows.decode((String?, String?, Int64, Double, String).self) { result.append(row) }

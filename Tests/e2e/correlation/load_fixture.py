@@ -27,8 +27,11 @@ for n, row in enumerate(open(os.path.join(fixtures, "metrics.om.txt"))):
     series = dict(re.findall(r'([a-z_]+)="([^"]*)"', m.group(2)))
     micros = round(float(m.group(6)) * 1e6)
     out.append(
-        "INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id) VALUES "
-        f"({q(tenant)}, timestamptz 'epoch' + {micros} * interval '1 microsecond', {q(m.group(1))}, {q(json.dumps(series))}::jsonb, {n}, {m.group(5)}, "
+        "INSERT INTO exemplar_series (tenant, series_fp, metric, series, last_day) VALUES "
+        f"({q(tenant)}, {n}, {q(m.group(1))}, {q(json.dumps(series))}::jsonb, (to_timestamp({micros} / 1e6) AT TIME ZONE 'UTC')::date) ON CONFLICT DO NOTHING;")
+    out.append(
+        "INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id) VALUES "
+        f"({q(tenant)}, timestamptz 'epoch' + {micros} * interval '1 microsecond', {n}, {m.group(5)}, "
         f"decode({q(m.group(3))}, 'hex'), decode({q(m.group(4))}, 'hex')) ON CONFLICT DO NOTHING;")
 
 raw = open(os.path.join(fixtures, "cpu.pb.gz"), "rb").read()

@@ -50,11 +50,10 @@ enum ExemplarBatch {
 
 /// A batch of exemplars as one array per column of the `exemplars` table, bound as the
 /// parameters of one `INSERT … SELECT … FROM unnest(…)`. Absent ids are empty (`NULLIF` turns
-/// them into NULL); series and labels are JSON objects in label-name order.
+/// them into NULL); labels are JSON objects in label-name order. The series labels are not
+/// here: they go to `exemplar_series` (``ExemplarSeriesColumns``).
 struct ExemplarColumns: Sendable {
     var timestamps: [Int64] = []
-    var metrics: [String] = []
-    var series: [String] = []
     var fingerprints: [Int64] = []
     var values: [Double] = []
     var traceIDs: [ByteBuffer] = []
@@ -67,14 +66,11 @@ struct ExemplarColumns: Sendable {
     /// `labels`: the exemplars' labels as ``json(_:)`` renders them.
     init(_ exemplars: [Exemplar], labels renderedLabels: [String], checked: [Bool]) {
         let count = exemplars.count
-        timestamps.reserveCapacity(count); metrics.reserveCapacity(count); series.reserveCapacity(count)
-        fingerprints.reserveCapacity(count); values.reserveCapacity(count); traceIDs.reserveCapacity(count)
-        spanIDs.reserveCapacity(count); profileIDs.reserveCapacity(count); labels.reserveCapacity(count)
+        timestamps.reserveCapacity(count); fingerprints.reserveCapacity(count); values.reserveCapacity(count)
+        traceIDs.reserveCapacity(count); spanIDs.reserveCapacity(count); profileIDs.reserveCapacity(count)
         let empty = ByteBuffer()
         for exemplar in exemplars {
             timestamps.append(exemplar.timestamp)
-            metrics.append(Self.text(exemplar.metricName))
-            series.append(Self.json(exemplar.series))
             fingerprints.append(Int64(bitPattern: exemplar.series.fingerprint))
             values.append(exemplar.value)
             traceIDs.append(exemplar.traceID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
@@ -102,5 +98,31 @@ struct ExemplarColumns: Sendable {
         }
         writer.byte(UInt8(ascii: "}"))
         return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+/// The series rows a batch upserts into `exemplar_series` next to its exemplars: one per series
+/// whose row this process has not written for the day of its newest exemplar in the batch
+/// (``ExemplarLatestCache/unwrittenSeries(_:)``). Empty in the steady state.
+struct ExemplarSeriesColumns: Sendable {
+    var fingerprints: [Int64] = []
+    var metrics: [String] = []
+    var series: [String] = []
+    /// UTC day numbers (days since 1970-01-01).
+    var days: [Int64] = []
+
+    init() {}
+
+    /// The series of `groups` (runs of one series in `batch`) at the given indices.
+    init(_ batch: [Exemplar], groups: [Range<Int>], indices: [Int]) {
+        fingerprints.reserveCapacity(indices.count); metrics.reserveCapacity(indices.count)
+        series.reserveCapacity(indices.count); days.reserveCapacity(indices.count)
+        for index in indices {
+            let newest = batch[groups[index].upperBound - 1]
+            fingerprints.append(Int64(bitPattern: newest.series.fingerprint))
+            metrics.append(ExemplarColumns.text(newest.metricName))
+            series.append(ExemplarColumns.json(newest.series))
+            days.append(UTCTime.dayNumber(unixMilli: newest.timestamp))
+        }
     }
 }

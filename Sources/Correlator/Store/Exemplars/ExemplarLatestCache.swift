@@ -12,6 +12,11 @@ import PostgresNIO
 /// partition retention forgets everything. A series without an entry is looked up in the
 /// database. Like the SQL check it replaces, it is exact for one writer per series.
 ///
+/// It also remembers, per series, the newest UTC day for which this process wrote the series'
+/// row in `exemplar_series`, so that row is written once per series and day, not per batch.
+/// Retention deletes series rows only before the first kept day, so a remembered day never
+/// points at a deleted row while its exemplars can still be written; retention forgets these too.
+///
 /// Bounded: past ``capacity`` entries, arbitrary entries are forgotten (they are looked up
 /// again when their series comes back).
 final class ExemplarLatestCache: Sendable {
@@ -33,6 +38,34 @@ final class ExemplarLatestCache: Sendable {
     static let capacity = 262_144
 
     private let entries = NIOLockedValueBox([Key: State]())
+    private let seriesDays = NIOLockedValueBox([Key: Int64]())
+
+    /// The indices of `series` (key and UTC day of its newest exemplar) whose row this process
+    /// has not written for that day or a later one.
+    func unwrittenSeries(_ series: [(key: Key, day: Int64)]) -> [Int] {
+        seriesDays.withLockedValue { known in
+            series.indices.filter { index in
+                guard let day = known[series[index].key] else { return true }
+                return day < series[index].day
+            }
+        }
+    }
+
+    /// Records series rows written (committed) for their day.
+    func recordSeries(_ series: some Sequence<(key: Key, day: Int64)>) {
+        seriesDays.withLockedValue { known in
+            for (key, day) in series where known[key].map({ $0 < day }) ?? true {
+                known[key] = day
+            }
+            if known.count > Self.capacity {
+                var excess = known.count - Self.capacity * 3 / 4
+                while excess > 0, let key = known.keys.first {
+                    known[key] = nil
+                    excess -= 1
+                }
+            }
+        }
+    }
 
     /// The known states of `keys`; a key absent from the result is unknown.
     func states(_ keys: [Key]) -> [Key: State] {
@@ -76,6 +109,7 @@ final class ExemplarLatestCache: Sendable {
 
     func forgetAll() {
         entries.withLockedValue { $0.removeAll() }
+        seriesDays.withLockedValue { $0.removeAll() }
     }
 
     var count: Int { entries.withLockedValue { $0.count } }

@@ -32,8 +32,9 @@ public struct StoredExemplar: Sendable, Hashable {
 extension Store {
     /// The tenant's exemplars in `[start, end]` (milliseconds, inclusive) of the series that
     /// `selector` matches, grouped by series. Equality matchers are answered by the database
-    /// (jsonb containment on `series`, the metric name through its index); `!=`, `=~`, `!~`
-    /// and empty-value matchers are applied to the rows it returns. At most `limit` exemplars.
+    /// (jsonb containment on `exemplar_series.series`, the metric name through its index); `!=`,
+    /// `=~`, `!~` and empty-value matchers are applied to the rows it returns. At most `limit`
+    /// exemplars.
     public func queryExemplars(
         tenant: String,
         selector: SeriesSelector,
@@ -70,15 +71,20 @@ extension Store {
         containment.byte(UInt8(ascii: "}"))
         let contains = String(decoding: containment.bytes, as: UTF8.self)
         let metric = selector.matchers.first { $0.name == Label.metricNameKey && $0.operator == .equal }?.value
+        // The series first (by metric through its index, by labels through containment, and
+        // only those with an exemplar on or after the start's day), then each one's exemplars
+        // in the window through the primary key.
         let rows = try await client.query("""
-            SELECT series::text, series_fp, labels::text, value, (extract(epoch FROM ts) * 1000)::bigint
-            FROM exemplars
-            WHERE tenant = \(tenant)
-              AND ts >= timestamptz 'epoch' + \(start) * interval '1 millisecond'
-              AND ts <= timestamptz 'epoch' + \(end) * interval '1 millisecond'
-              AND (\(metric)::text IS NULL OR metric = \(metric))
-              AND series @> \(contains)::jsonb
-            ORDER BY series_fp, ts
+            SELECT s.series::text, e.series_fp, e.labels::text, e.value, (extract(epoch FROM e.ts) * 1000)::bigint
+            FROM exemplar_series s
+            JOIN exemplars e ON e.tenant = s.tenant AND e.series_fp = s.series_fp
+            WHERE s.tenant = \(tenant)
+              AND (\(metric)::text IS NULL OR s.metric = \(metric))
+              AND s.series @> \(contains)::jsonb
+              AND s.last_day >= ((timestamptz 'epoch' + \(start) * interval '1 millisecond') AT TIME ZONE 'UTC')::date
+              AND e.ts >= timestamptz 'epoch' + \(start) * interval '1 millisecond'
+              AND e.ts <= timestamptz 'epoch' + \(end) * interval '1 millisecond'
+            ORDER BY e.series_fp, e.ts
             LIMIT \(limit)
             """, logger: logger)
         var result: [ExemplarSeries] = []

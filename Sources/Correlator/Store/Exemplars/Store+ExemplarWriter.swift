@@ -85,6 +85,11 @@ extension Store {
             return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
         }
         let columns = ExemplarColumns(plan.rows.map { unique[$0] }, labels: plan.rows.map { labels[$0] }, checked: plan.checked)
+        let seriesDays = zip(groups, keys).map { group, key in
+            (key: key, day: UTCTime.dayNumber(unixMilli: unique[group.upperBound - 1].timestamp))
+        }
+        let unwritten = cache.unwrittenSeries(seriesDays)
+        let series = ExemplarSeriesColumns(unique, groups: groups, indices: unwritten)
         let days = Set(unique.map { UTCTime.dayNumber(unixMilli: $0.timestamp) })
         var stored: Int
         do {
@@ -93,21 +98,22 @@ extension Store {
                 // database moved under us (another writer of these series): forget what we
                 // remembered and let the database decide the whole batch.
                 do {
-                    stored = try await withPartitions(forDays: days) { try await insertDecided(columns, tenant: tenant) }
+                    stored = try await withPartitions(forDays: days) { try await insertDecided(columns, series: series, tenant: tenant) }
                     cache.record(plan.newest, seed: false)
                 } catch where Self.sqlState(of: error) == "23505" {
                     cache.forget(keys)
                     let all = ExemplarColumns(unique, labels: labels, checked: Array(repeating: true, count: unique.count))
-                    stored = try await withPartitions(forDays: days) { try await insertChecked(all, tenant: tenant) }
+                    stored = try await withPartitions(forDays: days) { try await insertChecked(all, series: series, tenant: tenant) }
                 }
             } else {
-                stored = try await withPartitions(forDays: days) { try await insertChecked(columns, tenant: tenant) }
+                stored = try await withPartitions(forDays: days) { try await insertChecked(columns, series: series, tenant: tenant) }
                 cache.forget(keys)
             }
         } catch {
             cache.forget(keys)
             throw error
         }
+        cache.recordSeries(unwritten.lazy.map { seriesDays[$0] })
         Counter(label: ExemplarMetricNames.stored).increment(by: stored)
         return ExemplarWriteResult(received: exemplars.count, stored: stored, overLabelLimit: overLimit)
     }
@@ -141,19 +147,21 @@ extension Store {
 
     /// Inserts rows the writer decided (none repeats its series' latest stored exemplar, none
     /// at the time of a stored row): every row is inserted, or the statement fails.
-    private func insertDecided(_ rows: ExemplarColumns, tenant: String) async throws -> Int {
+    private func insertDecided(_ rows: ExemplarColumns, series: ExemplarSeriesColumns, tenant: String) async throws -> Int {
         try await measure("write_exemplars") {
-            for try await _ in try await client.execute(ExemplarInsertStatement(tenant: tenant, columns: rows), logger: logger) {}
+            let statement = ExemplarInsertStatement(tenant: tenant, columns: rows, series: series)
+            for try await _ in try await client.execute(statement, logger: logger) {}
             return rows.timestamps.count
         }
     }
 
     /// Inserts rows of which the `checked` ones are compared with the stored rows by the
     /// statement; duplicates of stored keys are skipped. Returns how many were inserted.
-    private func insertChecked(_ rows: ExemplarColumns, tenant: String) async throws -> Int {
+    private func insertChecked(_ rows: ExemplarColumns, series: ExemplarSeriesColumns, tenant: String) async throws -> Int {
         try await measure("write_exemplars") {
             var count = 0
-            for try await value in try await client.execute(ExemplarCheckedInsertStatement(tenant: tenant, columns: rows), logger: logger) {
+            let statement = ExemplarCheckedInsertStatement(tenant: tenant, columns: rows, series: series)
+            for try await value in try await client.execute(statement, logger: logger) {
                 count = value
             }
             return count
@@ -224,30 +232,43 @@ struct ExemplarWritePlan {
     }
 }
 
+/// The upsert of a batch's ``ExemplarSeriesColumns`` (`$9`…`$12`), the first part of both
+/// insert statements: a series row is created, or its `last_day` moved forward.
+private let exemplarSeriesUpsert = """
+    series_rows AS (
+        INSERT INTO exemplar_series (tenant, series_fp, metric, series, last_day)
+        SELECT $1, s.series_fp, s.metric, s.series::jsonb, date '1970-01-01' + s.day::integer
+        FROM unnest($9::bigint[], $10::text[], $11::text[], $12::bigint[]) AS s(series_fp, metric, series, day)
+        ON CONFLICT (tenant, series_fp) DO UPDATE SET last_day = EXCLUDED.last_day
+        WHERE exemplar_series.last_day < EXCLUDED.last_day
+    )
+    """
+
 /// The batch insert of rows the writer decided, a named prepared statement (planned once per
-/// connection). No `ON CONFLICT`: its speculative insertion probes the primary key once more
-/// per row, and a conflict here means the writer's assumption broke (see
-/// ``Store/writeExemplars(_:tenant:)``), which it handles by retrying with
-/// ``ExemplarCheckedInsertStatement``.
+/// connection), with the batch's new series rows. No `ON CONFLICT` on the exemplars: its
+/// speculative insertion probes the primary key once more per row, and a conflict here means
+/// the writer's assumption broke (see ``Store/writeExemplars(_:tenant:)``), which it handles by
+/// retrying with ``ExemplarCheckedInsertStatement``.
 struct ExemplarInsertStatement: PostgresPreparedStatement {
     typealias Row = ()
 
-    static let name = "correlator_insert_exemplars_v1"
+    static let name = "correlator_insert_exemplars_v2"
 
     static let sql = """
-        INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
-        SELECT $1, timestamptz 'epoch' + u.ts_ms * interval '1 millisecond', u.metric, u.series::jsonb, u.series_fp, u.value,
+        WITH \(exemplarSeriesUpsert)
+        INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, profile_id, labels)
+        SELECT $1, timestamptz 'epoch' + u.ts_ms * interval '1 millisecond', u.series_fp, u.value,
                NULLIF(u.trace_id, ''::bytea), NULLIF(u.span_id, ''::bytea), NULLIF(u.profile_id, ''), u.labels::jsonb
-        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::float8[], $7::bytea[],
-                    $8::bytea[], $9::text[], $10::text[])
-             AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
+        FROM unnest($2::bigint[], $3::bigint[], $4::float8[], $5::bytea[], $6::bytea[], $7::text[], $8::text[])
+             AS u(ts_ms, series_fp, value, trace_id, span_id, profile_id, labels)
         """
 
     var tenant: String
     var columns: ExemplarColumns
+    var series: ExemplarSeriesColumns
 
     func makeBindings() throws -> PostgresBindings {
-        columns.bindings(tenant: tenant, checked: false)
+        columns.bindings(tenant: tenant, series: series, checked: false)
     }
 
     func decodeRow(_ row: PostgresRow) throws {}
@@ -255,25 +276,24 @@ struct ExemplarInsertStatement: PostgresPreparedStatement {
 
 /// The batch insert when the database must decide: `checked` rows are inserted only when
 /// they differ (labels or value) from the latest row of their series committed at or before
-/// them; rows at the time of a stored row of their series are skipped. A named prepared
-/// statement. Returns how many rows were inserted.
+/// them; rows at the time of a stored row of their series are skipped. The batch's new series
+/// rows go in as in ``ExemplarInsertStatement``. A named prepared statement. Returns how many
+/// exemplar rows were inserted.
 struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
     typealias Row = Int
 
-    static let name = "correlator_insert_exemplars_checked_v1"
+    static let name = "correlator_insert_exemplars_checked_v2"
 
     static let sql = """
-        WITH staged AS (
-            SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts,
-                   u.metric, u.series::jsonb AS series, u.series_fp, u.value,
+        WITH \(exemplarSeriesUpsert), staged AS (
+            SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts, u.series_fp, u.value,
                    NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
                    NULLIF(u.profile_id, '') AS profile_id, u.labels::jsonb AS labels, u.checked
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::float8[], $7::bytea[],
-                        $8::bytea[], $9::text[], $10::text[], $11::bool[])
-                 AS u(ts_ms, metric, series, series_fp, value, trace_id, span_id, profile_id, labels, checked)
+            FROM unnest($2::bigint[], $3::bigint[], $4::float8[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $13::bool[])
+                 AS u(ts_ms, series_fp, value, trace_id, span_id, profile_id, labels, checked)
         ), inserted AS (
-            INSERT INTO exemplars (tenant, ts, metric, series, series_fp, value, trace_id, span_id, profile_id, labels)
-            SELECT $1, s.ts, s.metric, s.series, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
+            INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, profile_id, labels)
+            SELECT $1, s.ts, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
             FROM staged s
             WHERE NOT s.checked OR NOT EXISTS (
                 SELECT 1 FROM (
@@ -291,9 +311,10 @@ struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
 
     var tenant: String
     var columns: ExemplarColumns
+    var series: ExemplarSeriesColumns
 
     func makeBindings() throws -> PostgresBindings {
-        columns.bindings(tenant: tenant, checked: true)
+        columns.bindings(tenant: tenant, series: series, checked: true)
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Int {
@@ -302,20 +323,23 @@ struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
 }
 
 extension ExemplarColumns {
-    /// `$1` the tenant, `$2`…`$10` the columns in the order both insert statements unnest
-    /// them, and `$11` the per-row `checked` flags when the statement takes them.
-    func bindings(tenant: String, checked withChecked: Bool) -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: withChecked ? 11 : 10)
+    /// `$1` the tenant, `$2`…`$8` the exemplar columns in the order both insert statements
+    /// unnest them, `$9`…`$12` the series rows, and `$13` the per-row `checked` flags when the
+    /// statement takes them.
+    func bindings(tenant: String, series: ExemplarSeriesColumns, checked withChecked: Bool) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: withChecked ? 13 : 12)
         bindings.append(tenant)
         bindings.append(timestamps)
-        bindings.append(metrics)
-        bindings.append(series)
         bindings.append(fingerprints)
         bindings.append(values)
         bindings.append(traceIDs)
         bindings.append(spanIDs)
         bindings.append(profileIDs)
         bindings.append(labels)
+        bindings.append(series.fingerprints)
+        bindings.append(series.metrics)
+        bindings.append(series.series)
+        bindings.append(series.days)
         if withChecked { bindings.append(checked) }
         return bindings
     }
