@@ -16,6 +16,7 @@ struct IngestGate: RouterMiddleware {
     let limits: IngestLimits
     let rateLimiter: TenantRateLimiter
     let queues: [RouteAccess.Writer: WriterQueue]
+    let deadlines: RequestDeadlines
     let logger = Logger(label: "correlator.ingest")
 
     /// Seconds a client is asked to wait after a 503.
@@ -24,6 +25,8 @@ struct IngestGate: RouterMiddleware {
     init(limits: IngestLimits) {
         self.limits = limits
         self.rateLimiter = TenantRateLimiter(limits: limits)
+        // A tenth of the timeout, 10 ms to 100 ms: a timed-out write is cancelled at most that late.
+        self.deadlines = RequestDeadlines(tick: min(max(limits.writeTimeout / 10, .milliseconds(10)), .milliseconds(100)))
         self.queues = Dictionary(uniqueKeysWithValues: RouteAccess.Writer.allCases.map {
             ($0, WriterQueue(capacity: limits.maxConcurrentWrites, maxWaiting: limits.maxQueuedWrites))
         })
@@ -64,18 +67,11 @@ struct IngestGate: RouterMiddleware {
         let timeout = limits.writeTimeout
         // The children end before the group returns, so `next` does not outlive this call; only
         // the first child calls it, once, while this task just awaits the group.
+        // `run` returns only after its task has ended, so `next` does not outlive this call.
         let response: Response? = try await withoutActuallyEscaping(next) { escapable in
             nonisolated(unsafe) let next = escapable
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask {
-                    try await admitted(request, context: context, route: route, maxBody: maxBody, queue: queue, next: next)
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
+            return try await deadlines.run(timeout: timeout) {
+                try await admitted(request, context: context, route: route, maxBody: maxBody, queue: queue, next: next)
             }
         }
         guard let response else {
