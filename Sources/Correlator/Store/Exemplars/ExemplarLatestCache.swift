@@ -57,13 +57,7 @@ final class ExemplarLatestCache: Sendable {
             for (key, day) in series where known[key].map({ $0 < day }) ?? true {
                 known[key] = day
             }
-            if known.count > Self.capacity {
-                var excess = known.count - Self.capacity * 3 / 4
-                while excess > 0, let key = known.keys.first {
-                    known[key] = nil
-                    excess -= 1
-                }
-            }
+            Self.bound(&known)
         }
     }
 
@@ -91,13 +85,17 @@ final class ExemplarLatestCache: Sendable {
                 }
                 entries[key] = state
             }
-            if entries.count > Self.capacity {
-                var excess = entries.count - Self.capacity * 3 / 4
-                while excess > 0, let key = entries.keys.first {
-                    entries[key] = nil
-                    excess -= 1
-                }
-            }
+            Self.bound(&entries)
+        }
+    }
+
+    /// Past ``capacity`` entries, forgets arbitrary ones down to three quarters of it.
+    private static func bound<Value>(_ dictionary: inout [Key: Value]) {
+        guard dictionary.count > capacity else { return }
+        var excess = dictionary.count - capacity * 3 / 4
+        while excess > 0, let key = dictionary.keys.first {
+            dictionary[key] = nil
+            excess -= 1
         }
     }
 
