@@ -150,8 +150,8 @@ struct ExemplarStoreTests {
             // Another writer stores C at now + 30 behind this process's back; this process then
             // delivers the same row (a retry through another replica): no error, stored once.
             try await client.query("""
-                INSERT INTO exemplars (tenant, ts, series_fp, value, labels)
-                SELECT tenant, ts + interval '20 milliseconds', series_fp, value, labels
+                INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, labels)
+                SELECT tenant, ts + interval '20 milliseconds', series_fp, value, trace_id, span_id, labels
                 FROM exemplars WHERE tenant = 't' AND ts = timestamptz 'epoch' + \(now + 10) * interval '1 millisecond'
                 """)
             #expect(try await store.writeExemplars([exemplar(c, at: now + 30)], tenant: "t").stored == 0)
@@ -177,6 +177,48 @@ struct ExemplarStoreTests {
         #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_850) == "1795442837.850")
         #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_005) == "1795442837.005")
         #expect(ExemplarQueryResponse.formatTimestamp(1_795_442_837_000) == "1795442837")
+    }
+
+    /// Labels that are only the ids are stored as NULL and rebuilt from the id columns; any
+    /// other label set (other keys, upper-case hex, another label, an id that does not parse)
+    /// is stored as it came. Either way the query returns the labels that arrived, and a repeat
+    /// is still recognised, by the writer's memory and by the SQL check.
+    @Test func labelsThatAreOnlyTheIdsAreRebuiltFromTheIdColumns() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try store(client)
+            let trace = "4bf92f3577b34da6a3ce929d0e0e4736", span = "00f067aa0ba902b7"
+            let cases: [(labels: LabelSet, storedAsNull: Bool)] = [
+                (LabelSet(["trace_id": trace, "span_id": span]), true),
+                (LabelSet(["trace_id": trace]), true),
+                (LabelSet(), true),
+                (LabelSet(["trace_id": trace.uppercased(), "span_id": span]), false),
+                (LabelSet(["traceID": trace, "spanID": span]), false),
+                (LabelSet(["trace_id": trace, "span_id": span, "user": "u1"]), false),
+                (LabelSet(["trace_id": "not-a-trace-id"]), false),
+                (LabelSet(["span_id": span, "profile_id": "p1"]), false),
+            ]
+            let at: Int64 = 1_795_442_837_000
+            let batch = cases.enumerated().map { index, item in
+                Exemplar(series: LabelSet(["__name__": "rpc_seconds_bucket", "le": "\(index)"]), labels: item.labels, value: 0.5, timestamp: at, hasExplicitTimestamp: false)
+            }
+            #expect(try await store.writeExemplars(batch, tenant: "t").stored == cases.count)
+
+            let nulls = try await strings(client, "SELECT (labels IS NULL)::text FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) ORDER BY (s.series->>'le')::int")
+            #expect(nulls == cases.map { String($0.storedAsNull) })
+            let found = try await store.queryExemplars(tenant: "t", selector: SeriesSelector(parsing: "rpc_seconds_bucket"), start: 0, end: at + 10_000)
+            let byBucket = Dictionary(uniqueKeysWithValues: found.map { ($0.series["le"] ?? "", $0.exemplars.map(\.labels)) })
+            for (index, item) in cases.enumerated() {
+                #expect(byBucket["\(index)"] == [item.labels], "case \(index)")
+            }
+
+            // The same observations scraped again (no timestamp of their own): repeats, decided
+            // by the SQL check (the writer remembers them) and by the lookup after forgetting.
+            let again = batch.map { Exemplar(series: $0.series, labels: $0.labels, value: $0.value, timestamp: at + 1000, hasExplicitTimestamp: false) }
+            #expect(try await store.writeExemplars(again, tenant: "t").stored == 0)
+            ExemplarLatestCache.forgetAll(of: client)
+            let later = batch.map { Exemplar(series: $0.series, labels: $0.labels, value: $0.value, timestamp: at + 2000, hasExplicitTimestamp: false) }
+            #expect(try await store.writeExemplars(later, tenant: "t").stored == 0)
+        }
     }
 
     @Test func awkwardLabelValuesRoundTrip() async throws {

@@ -50,8 +50,9 @@ enum ExemplarBatch {
 
 /// A batch of exemplars as one array per column of the `exemplars` table, bound as the
 /// parameters of one `INSERT … SELECT … FROM unnest(…)`. Absent ids are empty (`NULLIF` turns
-/// them into NULL); labels are JSON objects in label-name order. The series labels are not
-/// here: they go to `exemplar_series` (``ExemplarSeriesColumns``).
+/// them into NULL); labels are JSON objects in label-name order, or empty (stored as NULL) when
+/// they are only the ids (``labelsAreIDsOnly(_:)``). The series labels are not here: they go to
+/// `exemplar_series` (``ExemplarSeriesColumns``).
 struct ExemplarColumns: Sendable {
     var timestamps: [Int64] = []
     var fingerprints: [Int64] = []
@@ -77,8 +78,25 @@ struct ExemplarColumns: Sendable {
             spanIDs.append(exemplar.spanID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
             profileIDs.append(exemplar.profileID.map(Self.text) ?? "")
         }
-        labels = renderedLabels
+        labels = zip(exemplars, renderedLabels).map { exemplar, json in Self.labelsAreIDsOnly(exemplar) ? "" : json }
         self.checked = checked
+    }
+
+    /// Whether the exemplar's labels are exactly what the SQL function `exemplar_labels` rebuilds
+    /// from the id columns (migration 0009): `trace_id` and `span_id` with their ids in lower-case
+    /// hex, each present exactly when its id is, and no other label. Those labels are stored as
+    /// NULL instead of a second copy of the ids.
+    static func labelsAreIDsOnly(_ exemplar: Exemplar) -> Bool {
+        let expected = (exemplar.traceID == nil ? 0 : 1) + (exemplar.spanID == nil ? 0 : 1)
+        guard exemplar.labels.count == expected else { return false }
+        for label in exemplar.labels {
+            switch label.name {
+            case "trace_id": guard let id = exemplar.traceID, label.value == id.hexString else { return false }
+            case "span_id": guard let id = exemplar.spanID, label.value == id.hexString else { return false }
+            default: return false
+            }
+        }
+        return true
     }
 
     /// `text` cannot hold NUL: it becomes U+FFFD.

@@ -75,7 +75,7 @@ extension Store {
         // only those with an exemplar on or after the start's day), then each one's exemplars
         // in the window through the primary key.
         let rows = try await client.query("""
-            SELECT s.series::text, e.series_fp, e.labels::text, e.value, (extract(epoch FROM e.ts) * 1000)::bigint
+            SELECT s.series::text, e.series_fp, exemplar_labels(e.labels, e.trace_id, e.span_id)::text, e.value, (extract(epoch FROM e.ts) * 1000)::bigint
             FROM exemplar_series s
             JOIN exemplars e ON e.tenant = s.tenant AND e.series_fp = s.series_fp
             WHERE s.tenant = \(tenant)

@@ -126,7 +126,7 @@ extension Store {
             SELECT f.fp, l.ts_ms, l.labels, l.value
             FROM unnest(\(fingerprints)::bigint[]) AS f(fp)
             LEFT JOIN LATERAL (
-                SELECT (extract(epoch FROM e.ts) * 1000)::bigint AS ts_ms, e.labels::text AS labels, e.value
+                SELECT (extract(epoch FROM e.ts) * 1000)::bigint AS ts_ms, exemplar_labels(e.labels, e.trace_id, e.span_id)::text AS labels, e.value
                 FROM exemplars e
                 WHERE e.tenant = \(tenant) AND e.series_fp = f.fp
                 ORDER BY e.ts DESC LIMIT 1
@@ -252,13 +252,13 @@ private let exemplarSeriesUpsert = """
 struct ExemplarInsertStatement: PostgresPreparedStatement {
     typealias Row = ()
 
-    static let name = "correlator_insert_exemplars_v2"
+    static let name = "correlator_insert_exemplars_v3"
 
     static let sql = """
         WITH \(exemplarSeriesUpsert)
         INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, profile_id, labels)
         SELECT $1, timestamptz 'epoch' + u.ts_ms * interval '1 millisecond', u.series_fp, u.value,
-               NULLIF(u.trace_id, ''::bytea), NULLIF(u.span_id, ''::bytea), NULLIF(u.profile_id, ''), u.labels::jsonb
+               NULLIF(u.trace_id, ''::bytea), NULLIF(u.span_id, ''::bytea), NULLIF(u.profile_id, ''), NULLIF(u.labels, '')::jsonb
         FROM unnest($2::bigint[], $3::bigint[], $4::float8[], $5::bytea[], $6::bytea[], $7::text[], $8::text[])
              AS u(ts_ms, series_fp, value, trace_id, span_id, profile_id, labels)
         """
@@ -282,13 +282,13 @@ struct ExemplarInsertStatement: PostgresPreparedStatement {
 struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
     typealias Row = Int
 
-    static let name = "correlator_insert_exemplars_checked_v2"
+    static let name = "correlator_insert_exemplars_checked_v3"
 
     static let sql = """
         WITH \(exemplarSeriesUpsert), staged AS (
             SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts, u.series_fp, u.value,
                    NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
-                   NULLIF(u.profile_id, '') AS profile_id, u.labels::jsonb AS labels, u.checked
+                   NULLIF(u.profile_id, '') AS profile_id, NULLIF(u.labels, '')::jsonb AS labels, u.checked
             FROM unnest($2::bigint[], $3::bigint[], $4::float8[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $13::bool[])
                  AS u(ts_ms, series_fp, value, trace_id, span_id, profile_id, labels, checked)
         ), inserted AS (
@@ -297,11 +297,11 @@ struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
             FROM staged s
             WHERE NOT s.checked OR NOT EXISTS (
                 SELECT 1 FROM (
-                    SELECT e.labels, e.value FROM exemplars e
+                    SELECT exemplar_labels(e.labels, e.trace_id, e.span_id) AS labels, e.value FROM exemplars e
                     WHERE e.tenant = $1 AND e.series_fp = s.series_fp AND e.ts <= s.ts
                     ORDER BY e.ts DESC LIMIT 1
                 ) latest
-                WHERE latest.labels = s.labels AND latest.value = s.value
+                WHERE latest.labels = exemplar_labels(s.labels, s.trace_id, s.span_id) AND latest.value = s.value
             )
             ON CONFLICT DO NOTHING
             RETURNING 1
