@@ -153,7 +153,7 @@ public struct ProtobufReader {
     public mutating func readString() throws(ProtobufDecodingError) -> String {
         let start = position
         let bytes = try readBytes()
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard let string = utf8String(bytes) else {
             throw ProtobufDecodingError(.invalidUTF8, at: start)
         }
         return string

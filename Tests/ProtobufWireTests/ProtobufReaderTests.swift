@@ -17,6 +17,18 @@ import Testing
         }
     }
 
+    /// Strings are checked whole: a bad byte in an 8-byte word or in the tail after the last
+    /// word is refused, and valid multi-byte text (2 and 4 bytes a code point) is kept.
+    @Test func utf8TextIsValidatedWordsAndTail() {
+        func text(_ bytes: [UInt8]) -> String? { bytes.withUnsafeBytes { utf8String($0) } }
+        #expect(text(Array("checkout-api/route".utf8)) == "checkout-api/route")
+        #expect(text([]) == "")
+        #expect(text(Array("caf\u{E9} \u{1F642} ok".utf8)) == "caf\u{E9} \u{1F642} ok")
+        #expect(text(Array("abcdefgh".utf8) + [0xC3, 0x28]) == nil)  // tail
+        #expect(text([0x61, 0xFF] + Array("bcdefghijk".utf8)) == nil)  // first word
+        #expect(text(Array("abcdefgh".utf8) + [0x80] + Array("1234567".utf8)) == nil)  // lone continuation byte
+    }
+
     @Test func truncatedLengthNamesOffset() throws {
         let bytes: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x68]
         bytes.withUnsafeBytes { raw in

@@ -67,7 +67,7 @@ public struct LabelSet: Sendable, Hashable, RandomAccessCollection, CustomString
     public var codePointCount: Int {
         var total = 0
         for label in labels {
-            total += label.name.unicodeScalars.count + label.value.unicodeScalars.count
+            total += Self.codePoints(label.name) + Self.codePoints(label.value)
         }
         return total
     }
@@ -97,6 +97,17 @@ public struct LabelSet: Sendable, Hashable, RandomAccessCollection, CustomString
     }
 
     // MARK: Internals
+
+    /// The code points of `text`: its UTF-8 bytes that do not continue a sequence (as
+    /// `unicodeScalars.count`, without walking scalar by scalar).
+    static func codePoints(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            var count = 0
+            for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+            return count
+        }
+    }
 
     static func fingerprint(of labels: [Label]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -19,7 +19,7 @@ struct LabelStringCache {
                 return cached.string
             }
         }
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard let string = utf8String(bytes) else {
             throw ProtobufDecodingError.invalid("string is not valid UTF-8", at: offset)
         }
         while entries.count <= slot { entries.append((UnsafeRawBufferPointer(start: nil, count: 0), "")) }

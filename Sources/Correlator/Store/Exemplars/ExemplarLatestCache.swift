@@ -23,6 +23,12 @@ final class ExemplarLatestCache: Sendable {
     struct Key: Hashable, Sendable {
         var tenant: String
         var fingerprint: Int64
+
+        /// The fingerprint alone: it already hashes the series, and hashing the tenant's String
+        /// too cost more than the rest of a lookup. Equality still compares both.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(fingerprint)
+        }
     }
 
     /// The newest stored exemplar of a series; `labels` is its JSON text as the writer renders it.

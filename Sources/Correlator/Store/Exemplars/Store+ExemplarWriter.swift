@@ -187,6 +187,7 @@ struct ExemplarWritePlan {
     ) {
         rows.reserveCapacity(batch.count)
         checked.reserveCapacity(batch.count)
+        newest.reserveCapacity(groups.count)
         for (group, key) in zip(groups, keys) {
             // Unknown (only when the lookup raced a forget): let the statement decide.
             guard let state = states[key] else {
