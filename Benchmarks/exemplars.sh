@@ -6,7 +6,8 @@
 #    8 concurrent senders, 100 series + 100 new exemplars per request, increasing timestamps)
 #    against Correlator (embedded PostgreSQL) and Prometheus 2.42
 #    (--web.enable-remote-write-receiver --enable-feature=exemplar-storage), one after the
-#    other in the same run. Ratio = Correlator / Prometheus.
+#    other in the same run. Ratio = Correlator / Prometheus. A third line splits the CPU time
+#    per request between Correlator, its PostgreSQL and Prometheus.
 source "$(dirname "$0")/../Tests/e2e/lib/common.bash"
 BENCH=${EXEMPLARS_BENCH_BIN:-$(dirname "$CORRELATOR_BIN")/ExemplarsBench}
 PROMETHEUS=${PROMETHEUS_BIN:-$(command -v prometheus || echo /usr/bin/prometheus)}
@@ -36,14 +37,58 @@ printf 'global:\n  scrape_interval: 1m\n' >"$E2E_TMP/prometheus/prometheus.yml"
 E2E_PIDS+=("$!")
 wait_http "http://127.0.0.1:$prom_port/-/ready" 30 || { echo "exemplars: prometheus did not start"; exit 1; }
 
+# CPU seconds (user + system) so far of a process and of its children, living or reaped (for
+# PostgreSQL: the postmaster and its backends): what each side spent during a run, so the
+# result says where the time goes.
+cpu_seconds() {
+    local ticks=0 pid
+    for pid in "$1" $(pgrep -P "$1"); do
+        [ -r "/proc/$pid/stat" ] || continue
+        local fields; read -r -a fields <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
+        ticks=$((ticks + fields[11] + fields[12] + fields[13] + fields[14]))
+    done
+    python3 -c "import sys; print(int(sys.argv[1]) / int(sys.argv[2]))" "$ticks" "$(getconf CLK_TCK)"
+}
+# load URL PID [DB_PID]: one measured run; prints the generator's JSON with CPU milliseconds
+# per request added: of PID (`server_…`), of DB_PID (`db_…`), each with its children, and of the
+# generator itself (`client_…`).
+load() {
+    local url=$1 server=$2 db=${3:-}
+    local server0 db0=0 server1 db1=0
+    server0=$(cpu_seconds "$server"); [ -n "$db" ] && db0=$(cpu_seconds "$db")
+    local answer; answer=$(python3 -c '
+import resource, subprocess, sys
+out = subprocess.run(sys.argv[2:], capture_output=True, text=True).stdout
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(f"{usage.ru_utime} {usage.ru_stime}")
+print(out, end="")' "$E2E_TMP/load.time" "$BENCH" load "$url" "$SECONDS_PER_RUN" "$CONCURRENCY")
+    server1=$(cpu_seconds "$server"); [ -n "$db" ] && db1=$(cpu_seconds "$db")
+    python3 -c '
+import json, sys
+answer = json.loads(sys.argv[1]); ok = max(answer["ok"], 1)
+s0, s1, d0, d1 = (float(x) for x in sys.argv[2:6])
+user, system = (float(x) for x in open(sys.argv[6]).read().split()[-2:])
+answer["server_cpu_ms_per_request"] = round(1000 * (s1 - s0) / ok, 3)
+answer["db_cpu_ms_per_request"] = round(1000 * (d1 - d0) / ok, 3)
+answer["client_cpu_ms_per_request"] = round(1000 * (user + system) / ok, 3)
+print(json.dumps(answer))' "$answer" "$server0" "$server1" "$db0" "$db1" "$E2E_TMP/load.time"
+}
+postmaster=$(pgrep -f -- "-D $E2E_TMP/bench/data/postgres" | head -1)
+prometheus_pid=$(pgrep -f -- "--storage.tsdb.path=$E2E_TMP/prometheus/data" | head -1)
+
 "$BENCH" load "$CORRELATOR_URL/api/v1/write" 2 "$CONCURRENCY" >/dev/null   # warm-up
-corr=$("$BENCH" load "$CORRELATOR_URL/api/v1/write" "$SECONDS_PER_RUN" "$CONCURRENCY")
+corr=$(load "$CORRELATOR_URL/api/v1/write" "$CORRELATOR_PID" "$postmaster")
 "$BENCH" load "http://127.0.0.1:$prom_port/api/v1/write" 2 "$CONCURRENCY" >/dev/null
-prom=$("$BENCH" load "http://127.0.0.1:$prom_port/api/v1/write" "$SECONDS_PER_RUN" "$CONCURRENCY")
+prom=$(load "http://127.0.0.1:$prom_port/api/v1/write" "$prometheus_pid")
 for kind in requests_per_s exemplars_per_s; do
     c=$(field "$corr" $kind); p=$(field "$prom" $kind)
     row "exemplars: remote write $kind" "$c" "$p" "$(ratio "$c" "$p")" "peer: Prometheus 2.42; failed $(field "$corr" failed)/$(field "$prom" failed)"
 done
+# Where the CPU goes, per 100-exemplar request (two cores in all): Correlator's process plus its
+# PostgreSQL against Prometheus; the load generator's share is the same work on both sides.
+c=$(field "$corr" server_cpu_ms_per_request); d=$(field "$corr" db_cpu_ms_per_request); p=$(field "$prom" server_cpu_ms_per_request)
+both=$(python3 -c "import sys; print(round(float(sys.argv[1]) + float(sys.argv[2]), 3))" "$c" "$d")
+row "exemplars: remote write CPU ms/request" "$both" "$p" "$(ratio "$both" "$p")" "lower is better: correlator $c + postgresql $d; load generator $(field "$corr" client_cpu_ms_per_request)/$(field "$prom" client_cpu_ms_per_request)"
 for answer in "$corr" "$prom"; do
     error=$(field "$answer" first_error)
     [ -n "$error" ] && echo "  first error: $error"
