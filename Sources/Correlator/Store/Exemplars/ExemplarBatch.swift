@@ -64,21 +64,24 @@ struct ExemplarColumns: Sendable {
     /// Whether the statement checks the row against the stored ones (see ``ExemplarInsertStatement``).
     var checked: [Bool] = []
 
-    /// `labels`: the exemplars' labels as ``json(_:)`` renders them.
-    init(_ exemplars: [Exemplar], labels renderedLabels: [String], checked: [Bool]) {
-        let count = exemplars.count
+    /// The `rows` of `exemplars` (indices, in order); `labels`: every exemplar's labels as
+    /// ``json(_:)`` renders them; `checked`: one flag per row.
+    init(_ exemplars: [Exemplar], rows: [Int], labels renderedLabels: [String], checked: [Bool]) {
+        let count = rows.count
         timestamps.reserveCapacity(count); fingerprints.reserveCapacity(count); values.reserveCapacity(count)
         traceIDs.reserveCapacity(count); spanIDs.reserveCapacity(count); profileIDs.reserveCapacity(count)
+        labels.reserveCapacity(count)
         let empty = ByteBuffer()
-        for exemplar in exemplars {
+        for row in rows {
+            let exemplar = exemplars[row]
             timestamps.append(exemplar.timestamp)
             fingerprints.append(Int64(bitPattern: exemplar.series.fingerprint))
             values.append(exemplar.value)
             traceIDs.append(exemplar.traceID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
             spanIDs.append(exemplar.spanID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
             profileIDs.append(exemplar.profileID.map(Self.text) ?? "")
+            labels.append(Self.labelsAreIDsOnly(exemplar) ? "" : renderedLabels[row])
         }
-        labels = zip(exemplars, renderedLabels).map { exemplar, json in Self.labelsAreIDsOnly(exemplar) ? "" : json }
         self.checked = checked
     }
 

@@ -84,7 +84,7 @@ extension Store {
         guard !plan.rows.isEmpty else {
             return ExemplarWriteResult(received: exemplars.count, stored: 0, overLabelLimit: overLimit)
         }
-        let columns = ExemplarColumns(plan.rows.map { unique[$0] }, labels: plan.rows.map { labels[$0] }, checked: plan.checked)
+        let columns = ExemplarColumns(unique, rows: plan.rows, labels: labels, checked: plan.checked)
         let seriesDays = zip(groups, keys).map { group, key in
             (key: key, day: UTCTime.dayNumber(unixMilli: unique[group.upperBound - 1].timestamp))
         }
@@ -102,7 +102,7 @@ extension Store {
                     cache.record(plan.newest, seed: false)
                 } catch where Self.sqlState(of: error) == "23505" {
                     cache.forget(keys)
-                    let all = ExemplarColumns(unique, labels: labels, checked: Array(repeating: true, count: unique.count))
+                    let all = ExemplarColumns(unique, rows: Array(unique.indices), labels: labels, checked: Array(repeating: true, count: unique.count))
                     stored = try await withPartitions(forDays: days) { try await insertChecked(all, series: series, tenant: tenant) }
                 }
             } else {
