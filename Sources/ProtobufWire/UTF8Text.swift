@@ -7,6 +7,20 @@
 /// with perf).
 @inlinable
 public func utf8String(_ bytes: UnsafeRawBufferPointer) -> String? {
+    if isASCII(bytes) {
+        return String(decoding: bytes, as: UTF8.self)
+    }
+    return String(validating: bytes, as: UTF8.self)
+}
+
+/// Whether the bytes are valid UTF-8, without keeping a String (ASCII checked a word at a time).
+@inlinable
+public func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
+}
+
+@inlinable @usableFromInline
+func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
     let count = bytes.count
     var index = 0
     var high: UInt64 = 0
@@ -18,8 +32,5 @@ public func utf8String(_ bytes: UnsafeRawBufferPointer) -> String? {
         high |= UInt64(bytes[index])
         index += 1
     }
-    if high & 0x8080_8080_8080_8080 == 0 {
-        return String(decoding: bytes, as: UTF8.self)
-    }
-    return String(validating: bytes, as: UTF8.self)
+    return high & 0x8080_8080_8080_8080 == 0
 }

@@ -203,21 +203,55 @@ import Testing
         #expect(RemoteWriteVersion(contentType: "application/x-protobuf;proto=foo.Bar") == nil)
     }
 
-    func decodeError(body: [UInt8], limits: ExemplarLimits = .default) -> RemoteWriteError? {
+    /// The error of a full decode, after checking that the exemplars-only decode the service
+    /// uses (which builds nothing for series without exemplars) fails the same way.
+    func decodeError(body: [UInt8], limits: ExemplarLimits = .default, sourceLocation: SourceLocation = #_sourceLocation) -> RemoteWriteError? {
+        let decoder = RemoteWriteDecoder(limits: limits)
+        var full: RemoteWriteError?
         do {
-            _ = try RemoteWriteDecoder(limits: limits).decode(body: body, defaultTimestamp: 0)
-            return nil
+            _ = try decoder.decode(body: body, defaultTimestamp: 0)
         } catch {
-            return error
+            full = error
         }
+        var exemplarsOnly: RemoteWriteError?
+        do {
+            _ = try body.withUnsafeBytes { raw in try decoder.decodeExemplars(body: raw, defaultTimestamp: 0) }
+        } catch let error as RemoteWriteError {
+            exemplarsOnly = error
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+        #expect(exemplarsOnly?.description == full?.description, sourceLocation: sourceLocation)
+        return full
     }
 
-    func decodeError(message: [UInt8]) -> RemoteWriteError? {
+    func decodeError(message: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> RemoteWriteError? {
+        var full: RemoteWriteError?
         do {
             _ = try RemoteWriteDecoder().decode(message: message, defaultTimestamp: 0)
-            return nil
         } catch {
-            return error
+            full = error
+        }
+        #expect(decodeError(body: Snappy.compress(message), sourceLocation: sourceLocation)?.description == full?.description, sourceLocation: sourceLocation)
+        return full
+    }
+
+    /// The service's decode returns the exemplars of a full decode, in order, series without
+    /// exemplars skipped.
+    @Test func exemplarsOnlyDecodeReturnsTheSameExemplars() throws {
+        let repeated = RemoteWriteRequest(timeseries: (0..<50).map { index in
+            let labels = LabelSet(["__name__": "requests_bucket", "route": "/route/\(index % 3)", "le": "\(index)"])
+            return RemoteWriteRequest.TimeSeries(
+                labels: labels,
+                samples: [.init(value: Double(index), timestamp: Int64(index))],
+                exemplars: index % 7 == 0 ? [Exemplar(series: labels, labels: LabelSet(["trace_id": Self.traceHex]), value: 1, timestamp: 0, hasExplicitTimestamp: false)] : []
+            )
+        })
+        for request in [Self.request(), repeated] {
+            let body = RemoteWriteEncoder.encodeBody(request)
+            let exemplars = try body.withUnsafeBytes { raw in try RemoteWriteDecoder().decodeExemplars(body: raw, defaultTimestamp: 5) }
+            #expect(exemplars == (try RemoteWriteDecoder().decode(body: body, defaultTimestamp: 5)).exemplars)
+            #expect(exemplars.count == request.exemplars.count)
         }
     }
 }

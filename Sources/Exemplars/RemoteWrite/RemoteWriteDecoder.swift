@@ -38,14 +38,34 @@ public struct RemoteWriteDecoder: Sendable {
 
     /// Decodes an uncompressed `WriteRequest` message.
     public func decode(message: UnsafeRawBufferPointer, defaultTimestamp: Int64) throws(RemoteWriteError) -> RemoteWriteRequest {
+        try mappingErrors { try decodeWriteRequest(message, defaultTimestamp: defaultTimestamp, exemplarsOnly: false) }
+    }
+
+    private func mappingErrors<T>(_ body: () throws -> T) throws(RemoteWriteError) -> T {
         do {
-            return try decodeWriteRequest(message, defaultTimestamp: defaultTimestamp)
+            return try body()
         } catch let error as RemoteWriteError {
             throw error
         } catch let error as ProtobufDecodingError {
             throw RemoteWriteError(error)
         } catch {
             throw RemoteWriteError(.malformedProtobuf, offset: nil, in: .message, "\(error)")
+        }
+    }
+
+    /// The exemplars of a body as received, validating the whole request as ``decode(body:defaultTimestamp:)-(UnsafeRawBufferPointer,_)``
+    /// does (the same errors for the same input) but building nothing for series without
+    /// exemplars: a Prometheus remote-writing to Correlator sends every sample of every series,
+    /// and only a few carry an exemplar.
+    public func decodeExemplars(body: UnsafeRawBufferPointer, defaultTimestamp: Int64) throws(RemoteWriteError) -> [Exemplar] {
+        let message: [UInt8]
+        do {
+            message = try Snappy.decompress(body, maximumLength: limits.maxDecompressedBytes)
+        } catch {
+            throw RemoteWriteError(error)
+        }
+        return try withRawBytes(message) { (raw) throws(RemoteWriteError) in
+            try mappingErrors { try decodeWriteRequest(raw, defaultTimestamp: defaultTimestamp, exemplarsOnly: true).exemplars }
         }
     }
 
@@ -58,21 +78,30 @@ public struct RemoteWriteDecoder: Sendable {
 
     // MARK: Messages
 
-    private func decodeWriteRequest(_ bytes: UnsafeRawBufferPointer, defaultTimestamp: Int64) throws -> RemoteWriteRequest {
+    /// `exemplarsOnly`: series without exemplars are validated (``validateSeriesWithoutExemplars(_:at:names:)``)
+    /// and left out of the result.
+    private func decodeWriteRequest(_ bytes: UnsafeRawBufferPointer, defaultTimestamp: Int64, exemplarsOnly: Bool) throws -> RemoteWriteRequest {
         var reader = ProtobufReader(bytes)
         var request = RemoteWriteRequest()
         var cache = LabelStringCache()
+        var names: [UnsafeRawBufferPointer] = []
+        var seriesCount = 0
         while let key = try reader.nextField() {
             switch key.number {
             case 1:
                 try reader.expect(key, .lengthDelimited)
-                guard request.timeseries.count < limits.maxSeriesPerRequest else {
+                guard seriesCount < limits.maxSeriesPerRequest else {
                     throw RemoteWriteError(
                         .tooManySeries, offset: key.offset, in: .message,
                         "more than \(limits.maxSeriesPerRequest) series in one request"
                     )
                 }
+                seriesCount += 1
                 var series = try reader.readMessage()
+                if exemplarsOnly, try !Self.hasExemplars(series) {
+                    try validateSeriesWithoutExemplars(&series, at: key.offset, names: &names)
+                    continue
+                }
                 request.timeseries.append(
                     try decodeTimeSeries(&series, at: key.offset, defaultTimestamp: defaultTimestamp, cache: &cache)
                 )
@@ -108,20 +137,7 @@ public struct RemoteWriteDecoder: Sendable {
             case 2:
                 try reader.expect(key, .lengthDelimited)
                 var message = try reader.readMessage()
-                var sample = RemoteWriteRequest.Sample(value: 0, timestamp: 0)
-                while let field = try message.nextField() {
-                    switch field.number {
-                    case 1:
-                        try message.expect(field, .fixed64)
-                        sample.value = try message.readDouble()
-                    case 2:
-                        try message.expect(field, .varint)
-                        sample.timestamp = try message.readInt64()
-                    default:
-                        try message.skip(field)
-                    }
-                }
-                samples.append(sample)
+                samples.append(try decodeSample(&message))
             case 3:
                 try reader.expect(key, .lengthDelimited)
                 var message = try reader.readMessage()
@@ -176,6 +192,89 @@ public struct RemoteWriteDecoder: Sendable {
         )
     }
 
+    private func decodeSample(_ message: inout ProtobufReader) throws -> RemoteWriteRequest.Sample {
+        var sample = RemoteWriteRequest.Sample(value: 0, timestamp: 0)
+        while let field = try message.nextField() {
+            switch field.number {
+            case 1:
+                try message.expect(field, .fixed64)
+                sample.value = try message.readDouble()
+            case 2:
+                try message.expect(field, .varint)
+                sample.timestamp = try message.readInt64()
+            default:
+                try message.skip(field)
+            }
+        }
+        return sample
+    }
+
+    /// Whether a `TimeSeries` message has an exemplar (field 3); reads field keys only.
+    private static func hasExemplars(_ series: ProtobufReader) throws -> Bool {
+        var scan = series
+        while let key = try scan.nextField() {
+            if key.number == 3 { return true }
+            try scan.skip(key)
+        }
+        return false
+    }
+
+    /// Checks a series that has no exemplars as ``decodeTimeSeries(_:at:defaultTimestamp:cache:)``
+    /// would, with the same errors, on its bytes: no Strings, no sorting, no fingerprint.
+    /// `names` is scratch space for the label names, kept between series.
+    private func validateSeriesWithoutExemplars(
+        _ reader: inout ProtobufReader,
+        at seriesOffset: Int,
+        names: inout [UnsafeRawBufferPointer]
+    ) throws {
+        names.removeAll(keepingCapacity: true)
+        while let key = try reader.nextField() {
+            switch key.number {
+            case 1:
+                try reader.expect(key, .lengthDelimited)
+                var message = try reader.readMessage()
+                var name = UnsafeRawBufferPointer(start: nil, count: 0)
+                var value = name
+                while let field = try message.nextField() {
+                    switch field.number {
+                    case 1, 2:
+                        try message.expect(field, .lengthDelimited)
+                        let start = message.offset
+                        let bytes = try message.readBytes()
+                        guard isValidUTF8(bytes) else {
+                            throw ProtobufDecodingError.invalid("string is not valid UTF-8", at: start)
+                        }
+                        if field.number == 1 { name = bytes } else { value = bytes }
+                    default:
+                        try message.skip(field)
+                    }
+                }
+                try checkSeriesLabel(
+                    name: String(decoding: name, as: UTF8.self), nameLength: name.count, valueLength: value.count,
+                    at: key.offset, count: names.count + 1
+                )
+                names.append(name)
+            case 2:
+                try reader.expect(key, .lengthDelimited)
+                var message = try reader.readMessage()
+                _ = try decodeSample(&message)
+            default:
+                try reader.skip(key)
+            }
+        }
+        guard !names.isEmpty else {
+            throw RemoteWriteError(.invalidLabels, offset: seriesOffset, in: .message, "series has no labels")
+        }
+        for later in names.indices.dropFirst() {
+            for earlier in 0..<later where names[earlier].count == names[later].count && memoryEqual(names[earlier], names[later]) {
+                throw RemoteWriteError(
+                    .invalidLabels, offset: seriesOffset, in: .message,
+                    "label '\(String(decoding: names[later], as: UTF8.self))' appears twice in the series"
+                )
+            }
+        }
+    }
+
     /// A series label, reusing the Strings of the previous series' label at the same position
     /// when the bytes are the same: Prometheus sends one series per `TimeSeries`, and
     /// neighbours share most of their labels (`__name__`, `job`, `instance`).
@@ -220,7 +319,14 @@ public struct RemoteWriteDecoder: Sendable {
     }
 
     private func checkSeriesLabel(_ label: Label, at offset: Int, count: Int) throws(RemoteWriteError) {
-        if label.name.isEmpty {
+        try checkSeriesLabel(name: label.name, nameLength: label.name.utf8.count, valueLength: label.value.utf8.count, at: offset, count: count)
+    }
+
+    /// `name` is only read for an error message.
+    private func checkSeriesLabel(
+        name: @autoclosure () -> String, nameLength: Int, valueLength: Int, at offset: Int, count: Int
+    ) throws(RemoteWriteError) {
+        if nameLength == 0 {
             throw RemoteWriteError(.invalidLabels, offset: offset, in: .message, "label name is empty")
         }
         if count > limits.maxLabelsPerSeries {
@@ -229,16 +335,16 @@ public struct RemoteWriteDecoder: Sendable {
                 "series has more than \(limits.maxLabelsPerSeries) labels"
             )
         }
-        if label.name.utf8.count > limits.maxLabelNameLength {
+        if nameLength > limits.maxLabelNameLength {
             throw RemoteWriteError(
                 .labelNameTooLong, offset: offset, in: .message,
                 "label name longer than \(limits.maxLabelNameLength) bytes"
             )
         }
-        if label.value.utf8.count > limits.maxLabelValueLength {
+        if valueLength > limits.maxLabelValueLength {
             throw RemoteWriteError(
                 .labelValueTooLong, offset: offset, in: .message,
-                "value of label '\(label.name)' longer than \(limits.maxLabelValueLength) bytes"
+                "value of label '\(name())' longer than \(limits.maxLabelValueLength) bytes"
             )
         }
     }

@@ -64,10 +64,10 @@ struct ExemplarsController {
         }
         let body = try await RequestBody.collect(request, limits: limits)
         let decoder = RemoteWriteDecoder(limits: exemplarLimits, idKeys: idKeys)
-        let decoded: RemoteWriteRequest
+        let exemplars: [Exemplar]
         do {
-            decoded = try body.withUnsafeReadableBytes { bytes in
-                try decoder.decode(body: bytes, defaultTimestamp: Self.nowMilliseconds())
+            exemplars = try body.withUnsafeReadableBytes { bytes in
+                try decoder.decodeExemplars(body: bytes, defaultTimestamp: Self.nowMilliseconds())
             }
         } catch let error as RemoteWriteError {
             if error.isPayloadTooLarge {
@@ -78,7 +78,7 @@ struct ExemplarsController {
             }
             throw HTTPError(.badRequest, message: "remote write: \(error)")
         }
-        try await store(decoded.exemplars, context: context)
+        try await store(exemplars, context: context)
         return Response(status: .noContent)
     }
 
