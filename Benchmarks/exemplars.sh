@@ -7,7 +7,8 @@
 #    against Correlator (embedded PostgreSQL) and Prometheus 2.42
 #    (--web.enable-remote-write-receiver --enable-feature=exemplar-storage), one after the
 #    other in the same run. Ratio = Correlator / Prometheus. A third line splits the CPU time
-#    per request between Correlator, its PostgreSQL and Prometheus.
+#    per request between Correlator, its PostgreSQL and Prometheus. A second payload is what a
+#    Prometheus remote-writing all it scrapes sends: 500 series a request, 1% with an exemplar.
 source "$(dirname "$0")/../Tests/e2e/lib/common.bash"
 BENCH=${EXEMPLARS_BENCH_BIN:-$(dirname "$CORRELATOR_BIN")/ExemplarsBench}
 PROMETHEUS=${PROMETHEUS_BIN:-$(command -v prometheus || echo /usr/bin/prometheus)}
@@ -49,7 +50,7 @@ cpu_seconds() {
     done
     python3 -c "import sys; print(int(sys.argv[1]) / int(sys.argv[2]))" "$ticks" "$(getconf CLK_TCK)"
 }
-# load URL PID [DB_PID]: one measured run; prints the generator's JSON with CPU milliseconds
+# load URL PID [DB_PID]: one measured run (of $PAYLOAD: series and exemplars per request); prints the generator's JSON with CPU milliseconds
 # per request added: of PID (`server_…`), of DB_PID (`db_…`), each with its children, and of the
 # generator itself (`client_…`).
 load() {
@@ -61,7 +62,7 @@ import resource, subprocess, sys
 out = subprocess.run(sys.argv[2:], capture_output=True, text=True).stdout
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write(f"{usage.ru_utime} {usage.ru_stime}")
-print(out, end="")' "$E2E_TMP/load.time" "$BENCH" load "$url" "$SECONDS_PER_RUN" "$CONCURRENCY")
+print(out, end="")' "$E2E_TMP/load.time" "$BENCH" load "$url" "$SECONDS_PER_RUN" "$CONCURRENCY" $PAYLOAD)
     server1=$(cpu_seconds "$server"); [ -n "$db" ] && db1=$(cpu_seconds "$db")
     python3 -c '
 import json, sys
@@ -76,10 +77,17 @@ print(json.dumps(answer))' "$answer" "$server0" "$server1" "$db0" "$db1" "$E2E_T
 postmaster=$(pgrep -f -- "-D $E2E_TMP/bench/data/postgres" | head -1)
 prometheus_pid=$(pgrep -f -- "--storage.tsdb.path=$E2E_TMP/prometheus/data" | head -1)
 
+PAYLOAD="100 100"
 "$BENCH" load "$CORRELATOR_URL/api/v1/write" 2 "$CONCURRENCY" >/dev/null   # warm-up
 corr=$(load "$CORRELATOR_URL/api/v1/write" "$CORRELATOR_PID" "$postmaster")
 "$BENCH" load "http://127.0.0.1:$prom_port/api/v1/write" 2 "$CONCURRENCY" >/dev/null
 prom=$(load "http://127.0.0.1:$prom_port/api/v1/write" "$prometheus_pid")
+# What a Prometheus remote-writing everything it scrapes sends: 500 series of one sample each
+# (2.42's max_samples_per_send), 1% of them with an exemplar. Prometheus stores every sample;
+# Correlator checks every series and stores the exemplars.
+PAYLOAD="500 5"
+mixed_corr=$(load "$CORRELATOR_URL/api/v1/write" "$CORRELATOR_PID" "$postmaster")
+mixed_prom=$(load "http://127.0.0.1:$prom_port/api/v1/write" "$prometheus_pid")
 for kind in requests_per_s exemplars_per_s; do
     c=$(field "$corr" $kind); p=$(field "$prom" $kind)
     row "exemplars: remote write $kind" "$c" "$p" "$(ratio "$c" "$p")" "peer: Prometheus 2.42; failed $(field "$corr" failed)/$(field "$prom" failed)"
@@ -89,7 +97,11 @@ done
 c=$(field "$corr" server_cpu_ms_per_request); d=$(field "$corr" db_cpu_ms_per_request); p=$(field "$prom" server_cpu_ms_per_request)
 both=$(python3 -c "import sys; print(round(float(sys.argv[1]) + float(sys.argv[2]), 3))" "$c" "$d")
 row "exemplars: remote write CPU ms/request" "$both" "$p" "$(ratio "$both" "$p")" "lower is better: correlator $c + postgresql $d; load generator $(field "$corr" client_cpu_ms_per_request)/$(field "$prom" client_cpu_ms_per_request)"
-for answer in "$corr" "$prom"; do
+for kind in requests_per_s samples_per_s; do
+    c=$(field "$mixed_corr" $kind); p=$(field "$mixed_prom" $kind)
+    row "exemplars: remote write mixed $kind" "$c" "$p" "$(ratio "$c" "$p")" "500 series a request, 1% with an exemplar; peer: Prometheus 2.42; failed $(field "$mixed_corr" failed)/$(field "$mixed_prom" failed)"
+done
+for answer in "$corr" "$prom" "$mixed_corr" "$mixed_prom"; do
     error=$(field "$answer" first_error)
     [ -n "$error" ] && echo "  first error: $error"
 done

@@ -63,10 +63,16 @@ case "parse":
     print(String(format: "{\"mb_per_s\": %.1f, \"exemplars_per_s\": %.0f, \"exemplars\": %d, \"mb\": %.1f}", megabytes / best, Double(exemplars) / best, exemplars, megabytes))
 
 case "load":
-    guard arguments.count >= 5, let seconds = Double(arguments[3]), let concurrency = Int(arguments[4]) else {
-        print("usage: ExemplarsBench load URL SECONDS CONCURRENCY")
+    guard arguments.count >= 5, let seconds = Double(arguments[3]), let concurrency = Int(arguments[4]),
+          let seriesPerRequest = arguments.count > 5 ? Int(arguments[5]) : 100,
+          let exemplarsPerRequest = arguments.count > 6 ? Int(arguments[6]) : seriesPerRequest,
+          seriesPerRequest > 0, (1...seriesPerRequest).contains(exemplarsPerRequest)
+    else {
+        print("usage: ExemplarsBench load URL SECONDS CONCURRENCY [SERIES_PER_REQUEST [EXEMPLARS_PER_REQUEST]]")
         exit(2)
     }
+    // Every `exemplarEvery`-th series of a request carries an exemplar.
+    let exemplarEvery = seriesPerRequest / exemplarsPerRequest
     let url = arguments[2]
     let client = HTTPClient(
         eventLoopGroupProvider: .singleton,
@@ -76,27 +82,37 @@ case "load":
     let startMilliseconds = Int64(runID)
     let buckets = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"]
 
-    /// One request of sender `worker`, its `sequence`-th: 100 series, 100 samples, 100 exemplars.
+    // Each sender's series, made once: a request changes only their samples and exemplars (at
+    // 500 series a request, making them anew took the generator more CPU than the receivers).
+    let seriesOfWorker: [[LabelSet]] = (0..<concurrency).map { worker in
+        (0..<seriesPerRequest).map { number in
+            LabelSet([
+                Label(name: "__name__", value: "bench_request_duration_seconds_bucket"),
+                Label(name: "job", value: "bench"), Label(name: "instance", value: "sender-\(worker)"),
+                Label(name: "route", value: "/r/\(number / buckets.count)"), Label(name: "le", value: buckets[number % buckets.count]),
+                Label(name: "run", value: String(runID)),
+            ])
+        }
+    }
+
+    /// One request of sender `worker`, its `sequence`-th: `seriesPerRequest` bucket series with
+    /// a sample each, `exemplarsPerRequest` of them with an exemplar too.
     @Sendable func body(worker: Int, sequence: Int) -> [UInt8] {
         let timestamp = startMilliseconds + Int64(sequence) * 10
         var timeseries: [RemoteWriteRequest.TimeSeries] = []
-        timeseries.reserveCapacity(100)
-        for route in 0..<10 {
-            for (index, le) in buckets.enumerated() {
-                let series = LabelSet([
-                    Label(name: "__name__", value: "bench_request_duration_seconds_bucket"),
-                    Label(name: "job", value: "bench"), Label(name: "instance", value: "sender-\(worker)"),
-                    Label(name: "route", value: "/r/\(route)"), Label(name: "le", value: le),
-                    Label(name: "run", value: String(runID)),
-                ])
+        timeseries.reserveCapacity(seriesPerRequest)
+        for (number, series) in seriesOfWorker[worker].enumerated() {
+            let route = number / buckets.count, index = number % buckets.count
+            var exemplars: [Exemplar] = []
+            if number % exemplarEvery == 0 && number / exemplarEvery < exemplarsPerRequest {
                 let trace = String(format: "%016llx%04x%04x%08x", runID, worker & 0xFFFF, route * 16 + index, sequence)
-                let exemplar = Exemplar(
+                exemplars.append(Exemplar(
                     series: series,
                     labels: LabelSet([Label(name: "trace_id", value: trace), Label(name: "span_id", value: String(trace.suffix(16)))]),
                     value: Double(index) * 0.01 + Double(sequence % 97) * 1e-4, timestamp: timestamp
-                )
-                timeseries.append(.init(labels: series, samples: [.init(value: Double(sequence), timestamp: timestamp)], exemplars: [exemplar]))
+                ))
             }
+            timeseries.append(.init(labels: series, samples: [.init(value: Double(sequence), timestamp: timestamp)], exemplars: exemplars))
         }
         return RemoteWriteEncoder.encodeBody(RemoteWriteRequest(timeseries: timeseries))
     }
@@ -122,7 +138,7 @@ case "load":
                         let text = try await response.body.collect(upTo: 1 << 20)
                         if (200..<300).contains(response.status.code) {
                             ok += 1
-                            exemplars += 100
+                            exemplars += exemplarsPerRequest
                         } else {
                             failed += 1
                             if firstError == nil { firstError = "\(response.status.code) \(String(buffer: text).prefix(200))" }
@@ -148,8 +164,9 @@ case "load":
     let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     try? await client.shutdown()
     let error = (counts.3 ?? "").replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ")
-    print(String(format: "{\"requests_per_s\": %.1f, \"exemplars_per_s\": %.0f, \"ok\": %d, \"failed\": %d, ",
-                 Double(counts.0) / elapsedSeconds, Double(counts.2) / elapsedSeconds, counts.0, counts.1) + "\"first_error\": \"\(error)\"}")
+    print(String(format: "{\"requests_per_s\": %.1f, \"exemplars_per_s\": %.0f, \"samples_per_s\": %.0f, \"ok\": %d, \"failed\": %d, ",
+                 Double(counts.0) / elapsedSeconds, Double(counts.2) / elapsedSeconds, Double(counts.0 * seriesPerRequest) / elapsedSeconds,
+                 counts.0, counts.1) + "\"first_error\": \"\(error)\"}")
 
 default:
     print("unknown mode \(arguments[1])")
