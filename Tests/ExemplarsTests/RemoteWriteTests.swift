@@ -151,6 +151,14 @@ import Testing
         #expect(error.description == "string is not valid UTF-8 at byte 8 of the decompressed message")
     }
 
+    /// Two problems in one series: both decodes report the first in wire order.
+    @Test func theFirstOfTwoProblemsIsReported() throws {
+        // timeseries { labels { name "a" value C3 28 } samples <5 bytes claimed, 1 present> }
+        let message: [UInt8] = [0x0A, 0x0C, 0x0A, 0x07, 0x0A, 0x01, 0x61, 0x12, 0x02, 0xC3, 0x28, 0x12, 0x05, 0x09]
+        let error = try #require(decodeError(message: message))
+        #expect(error.description == "string is not valid UTF-8 at byte 8 of the decompressed message")
+    }
+
     /// Neighbouring series share label Strings through the decoder's cache; values must still
     /// be the series' own.
     @Test func repeatedLabelsDecodeToTheirOwnValues() throws {
