@@ -19,7 +19,7 @@ public func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil
 }
 
-@inlinable @usableFromInline
+@inlinable
 func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
     let count = bytes.count
     var index = 0

@@ -20,13 +20,17 @@ public struct RemoteWriteDecoder: Sendable {
     /// Decodes a body as received: decompresses the snappy block (refusing, before allocating,
     /// one that claims more than ``ExemplarLimits/maxDecompressedBytes``), then decodes the message.
     public func decode(body: UnsafeRawBufferPointer, defaultTimestamp: Int64) throws(RemoteWriteError) -> RemoteWriteRequest {
-        let message: [UInt8]
+        try decode(message: try decompress(body), defaultTimestamp: defaultTimestamp)
+    }
+
+    /// The snappy block decompressed, refused before allocating when it claims more than
+    /// ``ExemplarLimits/maxDecompressedBytes``.
+    private func decompress(_ body: UnsafeRawBufferPointer) throws(RemoteWriteError) -> [UInt8] {
         do {
-            message = try Snappy.decompress(body, maximumLength: limits.maxDecompressedBytes)
+            return try Snappy.decompress(body, maximumLength: limits.maxDecompressedBytes)
         } catch {
             throw RemoteWriteError(error)
         }
-        return try decode(message: message, defaultTimestamp: defaultTimestamp)
     }
 
     /// Decodes a body as received; see ``decode(body:defaultTimestamp:)-(UnsafeRawBufferPointer,_)``.
@@ -58,13 +62,7 @@ public struct RemoteWriteDecoder: Sendable {
     /// exemplars: a Prometheus remote-writing to Correlator sends every sample of every series,
     /// and only a few carry an exemplar.
     public func decodeExemplars(body: UnsafeRawBufferPointer, defaultTimestamp: Int64) throws(RemoteWriteError) -> [Exemplar] {
-        let message: [UInt8]
-        do {
-            message = try Snappy.decompress(body, maximumLength: limits.maxDecompressedBytes)
-        } catch {
-            throw RemoteWriteError(error)
-        }
-        return try withRawBytes(message) { (raw) throws(RemoteWriteError) in
+        try withRawBytes(try decompress(body)) { (raw) throws(RemoteWriteError) in
             try mappingErrors { try decodeWriteRequest(raw, defaultTimestamp: defaultTimestamp, exemplarsOnly: true).exemplars }
         }
     }
