@@ -81,6 +81,9 @@ check "remote write from Prometheus delivers the fixture's 11 exemplars (trace i
 query "http://127.0.0.1:$prom_port" "$selector" "$E2E_TMP/prometheus-answer.json"
 check "Correlator holds the same exemplars as Prometheus's own exemplar storage" \
     python3 "$HERE/exemplars/compare.py" --same "$E2E_TMP/prometheus-answer.json" "$E2E_TMP/correlator-rw.json"
+check "a selector with spaces, form-encoded by Python's urllib (GET and POST), finds what Prometheus finds" \
+    python3 "$HERE/exemplars/form_query.py" "http://127.0.0.1:$prom_port" "$CORRELATOR_URL" \
+    "$selector{job=\"fixture\", route=~\"/inv.*\", le!=\"+Inf\"}"
 check "Correlator scraping the target directly stores the same exemplars" poll_until 30 scraped_directly
 stored_once() {
     local rows

@@ -22,7 +22,7 @@ struct ProfileQueryController {
     @Sendable func list(_ request: Request, context: CorrelatorRequestContext) async throws -> ProfileListResponse {
         let parameters = QueryParameters(request)
         var labels: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters where !Self.listParameters.contains(String(key)) {
+        for (key, value) in request.queryParameters where !Self.listParameters.contains(String(key)) {
             labels[String(key)] = String(value)
         }
         let filter = ProfileCatalog.ListFilter(

@@ -9,7 +9,7 @@ struct QueryParameters {
 
     /// A non-empty string parameter, or nil.
     func string(_ name: String) -> String? {
-        guard let value = request.uri.queryParameters[Substring(name)], !value.isEmpty else { return nil }
+        guard let value = request.queryParameters[Substring(name)], !value.isEmpty else { return nil }
         return String(value)
     }
 

@@ -124,12 +124,12 @@ struct ExemplarsController {
     // MARK: Query
 
     func query(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
-        var parameters = request.uri.queryParameters
+        var parameters = request.queryParameters
         if request.method == .post,
            request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
         {
             let body = try await request.body.collect(upTo: 1 << 20)
-            parameters = URI(String("?" + String(buffer: body))).queryParameters
+            parameters = FormParameters.decode(String(buffer: body))
         }
         guard let queryText = parameters.get("query"), !queryText.isEmpty else {
             return Self.badData("invalid parameter \"query\": missing or empty series selector")

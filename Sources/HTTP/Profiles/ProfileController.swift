@@ -38,7 +38,7 @@ struct ProfileController {
     }
 
     func ingestPprof(_ request: Request, context: CorrelatorRequestContext) async throws -> IngestResponse {
-        let query = request.uri.queryParameters
+        let query = request.queryParameters
         let body = try await pprofBody(request)
         let profile = try decodePprof(body)
         var labels: [String: String] = [:]
@@ -56,7 +56,7 @@ struct ProfileController {
     }
 
     func ingestPyroscope(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.queryParameters
         if let format = query["format"], !format.isEmpty, format != "pprof" {
             throw ProfileIngestError("format '\(format)' is not supported; send pprof (format=pprof)", status: .unsupportedMediaType)
         }
@@ -142,7 +142,7 @@ struct ProfileController {
 
     func top(_ request: Request, context: CorrelatorRequestContext) async throws -> TopResponse {
         let id = try context.parameters.require("id")
-        let query = request.uri.queryParameters
+        let query = request.queryParameters
         var limit = 100
         if let text = query["limit"] {
             guard let number = Int(text), number >= 0 else {

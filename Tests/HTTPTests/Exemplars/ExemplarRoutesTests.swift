@@ -293,6 +293,60 @@ struct ExemplarRoutesTests {
         }
     }
 
+    /// Selectors arrive form-encoded: `+` for a space (HTML forms, Grafana's `URLSearchParams`,
+    /// Python's `urlencode`), `%2B` for a plus. The encoded query strings below are what Python's
+    /// `urllib.parse.urlencode` makes of these selectors.
+    @Test func formEncodedSelectorsDecodePlusAsSpace() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let app = Application(router: buildRouter(store: try makeStore(client), configuration: CorrelatorConfiguration()))
+            let spaced = String(repeating: "a", count: 32), plain = String(repeating: "b", count: 32), plus = String(repeating: "c", count: 32)
+            let exposition = ByteBuffer(string: """
+                # TYPE rpc_seconds histogram
+                rpc_seconds_bucket{route="/checkout cart",le="1"} 3 # {trace_id="\(spaced)"} 0.5 1700000000.000
+                rpc_seconds_bucket{route="/checkout cart",le="+Inf"} 3
+                rpc_seconds_count{route="/checkout cart"} 3
+                rpc_seconds_sum{route="/checkout cart"} 1.5
+                rpc_seconds_bucket{route="/checkout",le="1"} 2 # {trace_id="\(plain)"} 0.4 1700000000.000
+                rpc_seconds_bucket{route="/checkout",le="+Inf"} 2
+                rpc_seconds_count{route="/checkout"} 2
+                rpc_seconds_sum{route="/checkout"} 0.8
+                rpc_seconds_bucket{route="/a+b",le="1"} 1 # {trace_id="\(plus)"} 0.3 1700000000.000
+                rpc_seconds_bucket{route="/a+b",le="+Inf"} 1
+                rpc_seconds_count{route="/a+b"} 1
+                rpc_seconds_sum{route="/a+b"} 0.3
+                # EOF
+
+                """)
+            // urlencode({'query': 'rpc_seconds_bucket{route="/checkout cart", le="1"}', 'start': 1699999999, 'end': 1700000001})
+            let spacedQuery = "query=rpc_seconds_bucket%7Broute%3D%22%2Fcheckout+cart%22%2C+le%3D%221%22%7D&start=1699999999&end=1700000001"
+            // urlencode({'query': '{route="/a+b"}', 'start': 1699999999, 'end': 1700000001})
+            let plusQuery = "query=%7Broute%3D%22%2Fa%2Bb%22%7D&start=1699999999&end=1700000001"
+            try await app.test(.router) { http in
+                try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: [.contentType: openMetricsType], body: exposition) { response in
+                    #expect(response.status == .noContent, "\(String(buffer: response.body))")
+                }
+                for (query, want) in [(spacedQuery, spaced), (plusQuery, plus)] {
+                    let others = [spaced, plain, plus].filter { $0 != want }
+                    try await http.execute(uri: "/api/v1/query_exemplars?" + query, method: .get) { response in
+                        let text = String(buffer: response.body)
+                        #expect(response.status == .ok, "GET \(query): \(text)")
+                        #expect(text.contains(want), "GET \(query): \(text)")
+                        for other in others { #expect(!text.contains(other), "GET \(query): \(text)") }
+                    }
+                    try await http.execute(
+                        uri: "/api/v1/query_exemplars", method: .post,
+                        headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: query)
+                    ) { response in
+                        let text = String(buffer: response.body)
+                        #expect(response.status == .ok, "POST \(query): \(text)")
+                        #expect(text.contains(want), "POST \(query): \(text)")
+                        for other in others { #expect(!text.contains(other), "POST \(query): \(text)") }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func overLongExemplarLabelsAreKeptAndCounted() async throws {
         try await TestDatabase.withFreshDatabase { client, _ in
             let app = Application(router: buildRouter(store: try makeStore(client), configuration: CorrelatorConfiguration()))
