@@ -144,8 +144,9 @@ struct ExemplarsController {
         let end: Int64
         let start: Int64
         do {
-            end = try parameters.get("end").map { try Self.parseTime($0, name: "end") } ?? now
-            start = try parameters.get("start").map { try Self.parseTime($0, name: "start") } ?? (end - 3_600_000)
+            // Empty is absent, as in Prometheus (`start=&end=` from a form with blank fields).
+            end = try parameters.get("end").flatMap { $0.isEmpty ? nil : try Self.parseTime($0, name: "end") } ?? now
+            start = try parameters.get("start").flatMap { $0.isEmpty ? nil : try Self.parseTime($0, name: "start") } ?? (end - 3_600_000)
         } catch let error as TimeParameterError {
             return Self.badData(error.message)
         }

@@ -285,9 +285,11 @@ struct ExemplarRoutesTests {
                         #expect(!(json["error"] ?? "").isEmpty)
                     }
                 }
-                // RFC 3339 times are accepted.
-                try await http.execute(uri: "/api/v1/query_exemplars?query=up&start=2026-01-01T00:00:00Z&end=2026-01-01T01:00:00.5Z", method: .get) { response in
-                    #expect(response.status == .ok)
+                // RFC 3339 times are accepted; empty times are absent, as in Prometheus.
+                for uri in ["/api/v1/query_exemplars?query=up&start=2026-01-01T00:00:00Z&end=2026-01-01T01:00:00.5Z", "/api/v1/query_exemplars?query=up&start=&end="] {
+                    try await http.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .ok, "\(uri): \(String(buffer: response.body))")
+                    }
                 }
             }
         }
