@@ -136,6 +136,9 @@ enum OpenAPIDocument {
                 schema: {type: string}
               text/plain:
                 schema: {type: string}
+                example: |
+                  # TYPE rpc_seconds_count counter
+                  rpc_seconds_count 3
           responses:
             "200": {description: stored}
             "204": {description: stored}
@@ -150,7 +153,7 @@ enum OpenAPIDocument {
           summary: Prometheus-compatible exemplar query (series selector, start, end).
           operationId: queryExemplars
           parameters:
-            - {name: query, in: query, required: true, schema: {type: string}}
+            - {name: query, in: query, required: true, description: "series selector: metric{l=\"v\", l!=\"v\", l=~\"re\", l!~\"re\"}", schema: {type: string, minLength: 1}, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
             - {name: start, in: query, schema: {type: string}}
             - {name: end, in: query, schema: {type: string}}
           responses:
@@ -171,8 +174,9 @@ enum OpenAPIDocument {
               application/x-www-form-urlencoded:
                 schema:
                   type: object
+                  required: [query]
                   properties:
-                    query: {type: string}
+                    query: {type: string, minLength: 1, description: series selector, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
                     start: {type: string}
                     end: {type: string}
           responses:
@@ -190,10 +194,10 @@ enum OpenAPIDocument {
           summary: Pyroscope-compatible profile ingest (name, from, until, format=pprof).
           operationId: pyroscopeIngest
           parameters:
-            - {name: name, in: query, schema: {type: string}}
+            - {name: name, in: query, required: true, description: "application name and labels, app.cpu{k=v,…}", schema: {type: string, minLength: 1}}
             - {name: from, in: query, schema: {type: string}}
             - {name: until, in: query, schema: {type: string}}
-            - {name: format, in: query, schema: {type: string}}
+            - {name: format, in: query, description: "only pprof (415 otherwise)", schema: {type: string, enum: [pprof]}}
           requestBody:
             content:
               application/octet-stream:
@@ -545,7 +549,7 @@ enum OpenAPIDocument {
           summary: Trace page, a span waterfall with each span's linked profiles, strongest first.
           operationId: uiTrace
           parameters:
-            - {name: id, in: path, required: true, description: trace id, 32 hex digits, schema: {type: string}}
+            - $ref: "#/components/parameters/TraceIDPath"
           responses:
             default: {$ref: "#/components/responses/Page"}
       /ui/profiles/{id}:
@@ -645,8 +649,8 @@ enum OpenAPIDocument {
         Error:
           description: error
       schemas:
-        TraceID: {type: string, pattern: "^[0-9a-fA-F]{32}$"}
-        SpanID: {type: string, pattern: "^[0-9a-fA-F]{16}$"}
+        TraceID: {type: string, description: "32 hex digits, not all zero (W3C Trace Context)", pattern: "^(?!0{32})[0-9a-fA-F]{32}$"}
+        SpanID: {type: string, description: "16 hex digits, not all zero", pattern: "^(?!0{16})[0-9a-fA-F]{16}$"}
         Time: {type: string, description: RFC 3339 with nanoseconds}
         Error:
           type: object
