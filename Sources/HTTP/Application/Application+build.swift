@@ -65,7 +65,8 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
     // IngestGate enforces each route's body size first; the controllers re-check the largest.
     var configuration = configuration
     configuration.limits.maxBodyBytes = configuration.limits.largestBodyBytes
-    let router = Router(context: CorrelatorRequestContext.self)
+    // HEAD of every GET route, as HTTP clients and probes expect (RFC 9110 §9.3.2).
+    let router = Router(context: CorrelatorRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     // Authentication and tenancy, then the ingest limits (rates, sizes, bounded writers).
@@ -105,6 +106,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
         alerting: alerting, templates: configuration.jumpLinks, logger: uiLogger
     ).addRoutes(to: router)
 
-
+    // Last: in front of the not-found responder only (405 with Allow, or a 404 that says what).
+    router.add(middleware: UnroutedRequests(routes: router.routes))
     return router
 }
