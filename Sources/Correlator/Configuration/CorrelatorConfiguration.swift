@@ -51,6 +51,8 @@ public struct CorrelatorConfiguration: Sendable {
     }
     /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
     public var profileScrapeConfigs: [ProfileScrapeConfig] = []
+    /// The scrape interval and timeout of jobs that set none (`global:` in the file, as in Prometheus).
+    public var scrapeDefaults = ScrapeConfig.Defaults()
     /// Targets whose exemplars are scraped (`scrape_configs:` in the file).
     public var scrapeConfigs: [ScrapeConfig] = []
     /// Exemplar id label keys (`exemplars:` in the file).
@@ -155,9 +157,14 @@ public struct CorrelatorConfiguration: Sendable {
             if node == nil { return }
             throw ConfigurationError.invalid("--config \(path)", "expected a mapping of settings at the top level")
         }
+        // Prometheus's `global:` holds the scrape defaults; read first, wherever it stands.
+        if let global = mapping["global"] {
+            scrapeDefaults = try ScrapeConfig.Defaults.parse(global, path: path)
+        }
         for (key, value) in mapping {
             let name = key.string ?? ""
             let location = "\(path):\(key.mark?.line ?? 0)"
+            if name == "global" { continue }
             if let section = Self.fileSections[name] {
                 try section(&self, value, path)
                 continue
@@ -203,7 +210,7 @@ public struct CorrelatorConfiguration: Sendable {
             configuration.profileScrapeConfigs = try ProfileScrapeConfig.parseSection(node, path: path)
         },
         "scrape_configs": { configuration, node, path in
-            configuration.scrapeConfigs = try ScrapeConfig.parseList(node, path: path)
+            configuration.scrapeConfigs = try ScrapeConfig.parseList(node, path: path, defaults: configuration.scrapeDefaults)
         },
         "exemplars": { configuration, node, path in
             configuration.exemplars = try ExemplarSettings.parse(node, path: path)

@@ -33,13 +33,47 @@ public struct ScrapeConfig: Sendable, Hashable {
     }
 
     /// Reads the `scrape_configs` list; errors name `file:line`.
-    static func parseList(_ node: Node, path: String) throws -> [ScrapeConfig] {
+    /// Prometheus's `global:` scrape settings: the defaults of every job (1m and 10s).
+    public struct Defaults: Sendable, Hashable {
+        public var interval: Duration = .seconds(60)
+        public var timeout: Duration = .seconds(10)
+
+        public init() {}
+
+        /// Reads `global:`'s `scrape_interval` and `scrape_timeout`. Prometheus's other global
+        /// settings (`evaluation_interval`, `external_labels`, …) are accepted and not used here.
+        static func parse(_ node: Node, path: String) throws -> Defaults {
+            guard let mapping = node.mapping else {
+                throw ConfigurationError.invalid("\(path):\(ScrapeConfig.line(node))", "'global' must be a mapping (scrape_interval, scrape_timeout)")
+            }
+            var defaults = Defaults()
+            var timeoutSet = false
+            for (key, value) in mapping {
+                let name = key.string ?? ""
+                guard name == "scrape_interval" || name == "scrape_timeout" else { continue }
+                let text = value.scalar?.string ?? ""
+                guard let duration = PrometheusDuration.parse(text), duration > .zero else {
+                    throw ConfigurationError.invalid("\(path):\(ScrapeConfig.line(key))", "'global.\(name)': invalid duration '\(text)' (e.g. 15s, 1m)")
+                }
+                if name == "scrape_interval" { defaults.interval = duration } else { defaults.timeout = duration; timeoutSet = true }
+            }
+            if defaults.timeout > defaults.interval {
+                guard !timeoutSet else {
+                    throw ConfigurationError.invalid("\(path):\(ScrapeConfig.line(node))", "global scrape_timeout (\(defaults.timeout)) is longer than scrape_interval (\(defaults.interval))")
+                }
+                defaults.timeout = defaults.interval
+            }
+            return defaults
+        }
+    }
+
+    static func parseList(_ node: Node, path: String, defaults: Defaults = Defaults()) throws -> [ScrapeConfig] {
         guard let sequence = node.sequence else {
             throw ConfigurationError.invalid("\(path):\(line(node))", "'scrape_configs' must be a list of jobs")
         }
         var configs: [ScrapeConfig] = []
         for item in sequence {
-            let config = try parse(item, path: path)
+            let config = try parse(item, path: path, defaults: defaults)
             if configs.contains(where: { $0.jobName == config.jobName }) {
                 throw ConfigurationError.invalid("\(path):\(line(item))", "job_name '\(config.jobName)' appears twice")
             }
@@ -50,7 +84,7 @@ public struct ScrapeConfig: Sendable, Hashable {
 
     private static func line(_ node: Node) -> Int { (node.mark?.line ?? 0) }
 
-    private static func parse(_ node: Node, path: String) throws -> ScrapeConfig {
+    private static func parse(_ node: Node, path: String, defaults: Defaults) throws -> ScrapeConfig {
         guard let mapping = node.mapping else {
             throw ConfigurationError.invalid("\(path):\(line(node))", "each scrape config must be a mapping with job_name and static_configs")
         }
@@ -58,6 +92,8 @@ public struct ScrapeConfig: Sendable, Hashable {
         var extraLabels: [String: String] = [:]
         var staticConfigs: [(targets: [String], labels: [String: String], line: Int)] = []
         var config = ScrapeConfig(jobName: "")
+        config.interval = defaults.interval
+        config.timeout = defaults.timeout
         var intervalSet = false, timeoutSet = false
         for (key, value) in mapping {
             let name = key.string ?? ""

@@ -275,7 +275,36 @@ struct ExemplarStoreTests {
         #expect(configuration.exemplars.idKeys.spanID == ExemplarIDKeys.default.spanID)
     }
 
+    /// Prometheus's rules (config.go): `global:` sets every job's defaults wherever it stands in
+    /// the file; a job's own settings win; a job whose interval is shorter than the global
+    /// timeout scrapes with its interval as timeout.
+    @Test func globalSetsTheScrapeDefaults() throws {
+        let configuration = try load("""
+            scrape_configs:
+              - job_name: inherits
+                static_configs: [{targets: ["a:1"]}]
+              - job_name: own
+                scrape_interval: 30s
+                scrape_timeout: 3s
+                static_configs: [{targets: ["b:1"]}]
+              - job_name: short
+                scrape_interval: 2s
+                static_configs: [{targets: ["c:1"]}]
+            global:
+              scrape_interval: 15s
+              scrape_timeout: 5s
+              evaluation_interval: 15s
+              external_labels: {cluster: eu}
+            """)
+        let jobs = Dictionary(uniqueKeysWithValues: configuration.scrapeConfigs.map { ($0.jobName, $0) })
+        #expect(jobs["inherits"]?.interval == .seconds(15) && jobs["inherits"]?.timeout == .seconds(5))
+        #expect(jobs["own"]?.interval == .seconds(30) && jobs["own"]?.timeout == .seconds(3))
+        #expect(jobs["short"]?.interval == .seconds(2) && jobs["short"]?.timeout == .seconds(2))
+    }
+
     @Test(arguments: [
+        ("global:\n  scrape_interval: 5s\n  scrape_timeout: 10s\n", "global scrape_timeout"),
+        ("global:\n  scrape_interval: soon\n", "'global.scrape_interval': invalid duration 'soon'"),
         ("scrape_configs:\n  - static_configs: [{targets: ['a:1']}]\n", "job_name"),
         ("scrape_configs:\n  - job_name: x\n    static_configs: [{targets: ['nohost']}]\n", "host:port"),
         ("scrape_configs:\n  - job_name: x\n    scrape_interval: 5s\n    scrape_timeout: 10s\n", "longer than scrape_interval"),
