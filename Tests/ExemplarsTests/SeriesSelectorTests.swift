@@ -81,4 +81,35 @@ import Testing
             #expect(error.reason.hasPrefix("invalid regular expression \"(unclosed\""))
         }
     }
+
+    /// The selectors Prometheus's `parser.ExtractSelectors` finds in these expressions, written
+    /// as `description`s (Tests/e2e/exemplars.sh asks the real Prometheus the same kind of query).
+    @Test(arguments: [
+        ("up", [#"{__name__="up"}"#]),
+        (#"histogram_quantile(0.99, sum by (le) (rate(http_bucket{job="api"}[5m])))"#, [#"{__name__="http_bucket", job="api"}"#]),
+        (#"sum(rate(a_bucket[1m] offset 5m)) by (le, route) / on (route) group_left (team) sum(rate(a_count{x="1"}[1m] @ end())) by (route)"#,
+         [#"{__name__="a_bucket"}"#, #"{__name__="a_count", x="1"}"#]),
+        (#"a or b{c="d"} unless {__name__="e"} # c"#, [#"{__name__="a"}"#, #"{__name__="b", c="d"}"#, #"{__name__="e"}"#]),
+        (#"label_replace(up, "dst", "$1", "src", "(.*)") > bool Inf"#, [#"{__name__="up"}"#]),
+        (#"topk by (job) (5, max_over_time(x[10m:1m])) * on() group_left y - 1e-3 + 0x1f - NaN"#, [#"{__name__="x"}"#, #"{__name__="y"}"#]),
+        ("count_values without (instance) (\"v\", build_info)\n# no selector in a comment: z\n", [#"{__name__="build_info"}"#]),
+    ])
+    func selectorsOfAnExpression(_ expression: String, _ expected: [String]) throws {
+        #expect(try SeriesSelector.selectors(inExpression: expression).map(\.description) == expected)
+    }
+
+    @Test(arguments: [
+        ("vector(1) + 2", 1 as Int, "no series selector in the query (expected a metric name or '{…}')" as String),
+        (#"rate(up{job="a"[5m])"#, 16, "expected ',' or '}' after a matcher, found '['"),
+        ("sum by (le", 8, "'(' is not closed"),
+        (#"up + {job=""}"#, 6, "selector must contain at least one matcher that does not match the empty string"),
+    ])
+    func expressionErrorsNameTheColumn(_ expression: String, _ column: Int, _ reason: String) {
+        do {
+            _ = try SeriesSelector.selectors(inExpression: expression)
+            Issue.record("expected an error for \(expression)")
+        } catch {
+            #expect(error.column == column && error.reason == reason, "\(error)")
+        }
+    }
 }

@@ -84,6 +84,13 @@ check "Correlator holds the same exemplars as Prometheus's own exemplar storage"
 check "a selector with spaces, form-encoded by Python's urllib (GET and POST), finds what Prometheus finds" \
     python3 "$HERE/exemplars/form_query.py" "http://127.0.0.1:$prom_port" "$CORRELATOR_URL" \
     "$selector{job=\"fixture\", route=~\"/inv.*\", le!=\"+Inf\"}"
+# Grafana sends a panel's whole PromQL query; Prometheus answers for every selector in it.
+check "whole PromQL queries (as Grafana sends them) find what Prometheus finds" \
+    python3 "$HERE/exemplars/form_query.py" "http://127.0.0.1:$prom_port" "$CORRELATOR_URL" \
+    "histogram_quantile(0.99, sum by (le) (rate($selector{job=\"fixture\", route=\"/checkout\"}[5m])))" \
+    "sum(rate($selector{job=\"fixture\", route=~\"/inv.*\"}[1m] offset 1m)) by (le, route) / on (route) group_left sum(rate(http_server_request_duration_seconds_count{job=\"fixture\"}[1m])) by (route)" \
+    "$selector{job=\"fixture\", route=\"/health\"} or $selector{job=\"fixture\", le=\"0.1\"} # two selectors: the union" \
+    "topk(3, max_over_time($selector{job=\"fixture\"}[10m:1m] @ end())) > bool 0.5"
 check "Correlator scraping the target directly stores the same exemplars" poll_until 30 scraped_directly
 stored_once() {
     local rows

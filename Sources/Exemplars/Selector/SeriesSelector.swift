@@ -56,13 +56,24 @@ struct SelectorParser {
         return "'\(current)'"
     }
 
+    /// The whole query is one selector.
     mutating func parse() throws(SelectorError) -> [LabelMatcher] {
-        var matchers: [LabelMatcher] = []
         skipBlanks()
+        let matchers = try selector()
+        guard current == nil else {
+            throw SelectorError(column: column, "unexpected \(found()) after the selector")
+        }
+        return matchers
+    }
+
+    /// One selector from `index`: a metric name, a `{…}` of matchers, or both; stops after it.
+    mutating func selector() throws(SelectorError) -> [LabelMatcher] {
+        var matchers: [LabelMatcher] = []
+        let selectorColumn = column
         var hasName = false
         if let scalar = current, isNameStart(scalar, colon: true) {
             let name = identifier(colon: true)
-            matchers.append(try LabelMatcher(name: Label.metricNameKey, .equal, name, column: 1))
+            matchers.append(try LabelMatcher(name: Label.metricNameKey, .equal, name, column: selectorColumn))
             hasName = true
             skipBlanks()
         }
@@ -97,11 +108,8 @@ struct SelectorParser {
         } else if !hasName {
             throw SelectorError(column: column, "expected a metric name or '{', found \(found())")
         }
-        guard current == nil else {
-            throw SelectorError(column: column, "unexpected \(found()) after the selector")
-        }
         guard matchers.contains(where: { !$0.matchesEmpty }) else {
-            throw SelectorError(column: 1, "selector must contain at least one matcher that does not match the empty string")
+            throw SelectorError(column: selectorColumn, "selector must contain at least one matcher that does not match the empty string")
         }
         return matchers
     }

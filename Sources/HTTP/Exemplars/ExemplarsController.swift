@@ -134,9 +134,9 @@ struct ExemplarsController {
         guard let queryText = parameters.get("query"), !queryText.isEmpty else {
             return Self.badData("invalid parameter \"query\": missing or empty series selector")
         }
-        let selector: SeriesSelector
+        let selectors: [SeriesSelector]
         do {
-            selector = try SeriesSelector(parsing: queryText)
+            selectors = try SeriesSelector.selectors(inExpression: queryText)
         } catch {
             return Self.badData("invalid parameter \"query\": \(error)")
         }
@@ -155,7 +155,7 @@ struct ExemplarsController {
         }
         let series: [ExemplarSeries]
         do {
-            series = try await store.queryExemplars(tenant: context.tenant, selector: selector, start: start, end: end)
+            series = try await store.queryExemplars(tenant: context.tenant, selectors: selectors, start: start, end: end)
         } catch {
             let failure = StoreUnavailable.httpError(for: error, logger: context.logger, what: "querying exemplars")
             return Response(

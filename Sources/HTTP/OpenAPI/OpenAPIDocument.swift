@@ -153,7 +153,7 @@ enum OpenAPIDocument {
           summary: Prometheus-compatible exemplar query (series selector, start, end).
           operationId: queryExemplars
           parameters:
-            - {name: query, in: query, required: true, description: "series selector: metric{l=\"v\", l!=\"v\", l=~\"re\", l!~\"re\"}", schema: {type: string, minLength: 1}, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
+            - {name: query, in: query, required: true, description: "a series selector (metric{l=\"v\", l!=\"v\", l=~\"re\", l!~\"re\"}) or a PromQL expression: the exemplars of every selector in it, as Prometheus answers", schema: {type: string, minLength: 1}, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
             - {name: start, in: query, schema: {type: string}}
             - {name: end, in: query, schema: {type: string}}
           responses:
@@ -176,7 +176,7 @@ enum OpenAPIDocument {
                   type: object
                   required: [query]
                   properties:
-                    query: {type: string, minLength: 1, description: series selector, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
+                    query: {type: string, minLength: 1, description: series selector or PromQL expression, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
                     start: {type: string}
                     end: {type: string}
           responses:

@@ -1,8 +1,10 @@
 """Asks query_exemplars the way Python's urllib (like HTML forms and Grafana) encodes a query: a
 space is '+'. GET with a query string and POST with a form body, to Prometheus and to Correlator.
 
-usage: form_query.py PROMETHEUS_URL CORRELATOR_URL SELECTOR
-Succeeds when both methods give both servers the same non-empty set of trace ids.
+usage: form_query.py PROMETHEUS_URL CORRELATOR_URL QUERY [QUERY ...]
+A query is a selector or a whole PromQL expression (Grafana sends the panel's query); Prometheus
+answers with the exemplars of every selector in it. Succeeds when, for every query, both methods
+give both servers the same non-empty set of trace ids.
 """
 import json
 import sys
@@ -10,12 +12,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-prometheus, correlator, selector = sys.argv[1:4]
-form = urllib.parse.urlencode({"query": selector, "start": 1700000000, "end": 1900000000})
-assert "+" in form, form
+prometheus, correlator = sys.argv[1:3]
 
 
-def trace_ids(base, method):
+def trace_ids(base, method, form):
     url = base + "/api/v1/query_exemplars"
     if method == "GET":
         request = urllib.request.Request(url + "?" + form)
@@ -32,9 +32,12 @@ def trace_ids(base, method):
 
 
 failed = False
-for method in ("GET", "POST"):
-    want, got = trace_ids(prometheus, method), trace_ids(correlator, method)
-    if not want or want != got:
-        print(f"  {method} {form}: Prometheus {sorted(want)}, Correlator {sorted(got)}")
-        failed = True
+for query in sys.argv[3:]:
+    form = urllib.parse.urlencode({"query": query, "start": 1700000000, "end": 1900000000})
+    assert "+" in form, form
+    for method in ("GET", "POST"):
+        want, got = trace_ids(prometheus, method, form), trace_ids(correlator, method, form)
+        if not want or want != got:
+            print(f"  {method} {query}: Prometheus {sorted(want)}, Correlator {sorted(got)}")
+            failed = True
 sys.exit(1 if failed else 0)

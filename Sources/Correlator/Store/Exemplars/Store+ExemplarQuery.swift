@@ -47,6 +47,30 @@ extension Store {
         }
     }
 
+    /// The union over `selectors` (the selectors of one PromQL expression): each series once, in
+    /// the order the selectors first find them.
+    public func queryExemplars(
+        tenant: String,
+        selectors: [SeriesSelector],
+        start: Int64,
+        end: Int64,
+        limit: Int = 100_000
+    ) async throws -> [ExemplarSeries] {
+        guard selectors.count > 1 else {
+            guard let selector = selectors.first else { return [] }
+            return try await queryExemplars(tenant: tenant, selector: selector, start: start, end: end, limit: limit)
+        }
+        var union: [ExemplarSeries] = []
+        var seen: Set<LabelSet> = []
+        for selector in selectors {
+            for series in try await queryExemplars(tenant: tenant, selector: selector, start: start, end: end, limit: limit)
+            where seen.insert(series.series).inserted {
+                union.append(series)
+            }
+        }
+        return union
+    }
+
     private func selectExemplars(
         tenant: String,
         selector: SeriesSelector,
