@@ -74,6 +74,7 @@ enum FuzzTarget: String, CaseIterable {
             // The `query` parameter of /api/v1/query_exemplars.
             guard let text = String(validating: bytes, as: UTF8.self) else { return }
             _ = try? SeriesSelector(parsing: text)
+            _ = try? SeriesSelector.selectors(inExpression: text)
         case .gzip:
             // Content-Encoding: gzip of every ingest route, under its decompressed limit.
             _ = try? GzipInflater.inflate(ByteBuffer(bytes: bytes), limit: 1 << 20)

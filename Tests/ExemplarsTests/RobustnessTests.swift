@@ -42,6 +42,31 @@ import Testing
         }
     }
 
+    /// Every prefix of a PromQL query, and random damage to it, ends (the scan always moves on)
+    /// in selectors or an error with a column inside the text.
+    @Test func damagedExpressionsFailCleanly() {
+        let query = #"histogram_quantile(0.99, sum by (le) (rate(a_bucket{job="x", le!~'0\\.1|`+Inf`'}[5m] offset 1m))) / on (job) group_left b{c=~"d"} # e"#
+        let scalars = Array(query.unicodeScalars)
+        let alphabet = Array(#"(){}[]"'`#,=!~ \az09."#.unicodeScalars)
+        var generator = SeededGenerator(seed: 11)
+        var inputs = (0...scalars.count).map { String(String.UnicodeScalarView(scalars[0..<$0])) }
+        for _ in 0..<500 {
+            var damaged = scalars
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                damaged[Int.random(in: 0..<damaged.count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            }
+            inputs.append(String(String.UnicodeScalarView(damaged)))
+        }
+        for input in inputs {
+            do {
+                let selectors = try SeriesSelector.selectors(inExpression: input)
+                #expect(!selectors.isEmpty)
+            } catch {
+                #expect(error.column >= 1 && error.column <= input.unicodeScalars.count + 1, "\(input): \(error)")
+            }
+        }
+    }
+
     @Test func damagedRemoteWriteBodiesFailCleanly() throws {
         let message = RemoteWriteEncoder.encodeMessage(RemoteWriteTests.request())
         for length in 0..<message.count {
