@@ -159,16 +159,4 @@ public struct SpanBatch: Sendable {
         profileIDs.append(profileID)
         attributesEnds.append(attributesEnd)
     }
-
-    /// One span of the batch as a value (convenient in tests and query code; the columns are
-    /// the fast path).
-    public subscript(index: Int) -> StoredSpan {
-        StoredSpan(
-            traceID: traceIDs[index], spanID: spanIDs[index], parentSpanID: parentSpanIDs[index],
-            service: services[index], name: names[index], kind: kinds[index],
-            startUnixNano: startUnixNanos[index], durationNanos: durationNanos[index],
-            statusCode: statusCodes[index], statusMessage: statusMessages[index],
-            attributesJSON: attributesJSON(at: index), profileID: profileIDs[index]
-        )
-    }
 }
