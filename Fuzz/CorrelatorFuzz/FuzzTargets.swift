@@ -111,7 +111,8 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMu
     let text = Array("# TYPE a counter\na_total 1 # {trace_id=\"0123\"} 1 1700000000\n# EOF\n".utf8)
     write(.snappy, "text.snappy", text.withUnsafeBytes { Snappy.compress($0) })
     write(.snappy, "request.snappy", RemoteWriteEncoder.encodeBody(request))
-    for (index, query) in [#"http_server_request_duration_seconds_bucket{job="api",le=~"0\\.[0-9]+"}"#, #"{__name__=~".+",route!="/health"}"#, "up"].enumerated() {
+    for (index, query) in [#"http_server_request_duration_seconds_bucket{job="api",le=~"0\\.[0-9]+"}"#, #"{__name__=~".+",route!="/health"}"#, "up",
+                               #"histogram_quantile(0.99, sum by (le) (rate(a_bucket{job="api"}[5m] offset 1m))) / on (job) group_left b # c"#].enumerated() {
         write(.seriesSelector, "query-\(index)", Array(query.utf8))
     }
     exit(0)
