@@ -162,7 +162,7 @@ case "load":
     }
     let elapsed = ContinuousClock.now - started
     let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    try? await client.shutdown()
+    try? await client.shutdown().get()
     let error = (counts.3 ?? "").replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ")
     print(String(format: "{\"requests_per_s\": %.1f, \"exemplars_per_s\": %.0f, \"samples_per_s\": %.0f, \"ok\": %d, \"failed\": %d, ",
                  Double(counts.0) / elapsedSeconds, Double(counts.2) / elapsedSeconds, Double(counts.0 * seriesPerRequest) / elapsedSeconds,
