@@ -1,7 +1,9 @@
 // Hex and big-endian helpers shared by TraceID and SpanID.
 
-@inline(__always)
-func hexValue(_ byte: UInt8) -> UInt8? {
+/// The value of one ASCII hex digit (either case), or nil. Also used by the HTTP module's form
+/// decoding.
+@inlinable @inline(__always)
+public func hexValue(_ byte: UInt8) -> UInt8? {
     switch byte {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
