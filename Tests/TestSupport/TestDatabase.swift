@@ -45,9 +45,22 @@ public enum TestDatabase {
         }
     }
 
-    /// A `Store` over a test database's client, as the application builds it.
-    public static func makeStore(_ client: PostgresClient) throws -> Store {
-        Store(client: client, target: "test database", migrator: try Migrator(directory: migrationsDirectory, logger: logger), logger: logger)
+    /// A `Store` over a test database's client (and its ingest writers' pool, when given), as
+    /// the application builds it.
+    public static func makeStore(_ client: PostgresClient, writer: PostgresClient? = nil) throws -> Store {
+        Store(client: client, writer: writer, target: "test database", migrator: try Migrator(directory: migrationsDirectory, logger: logger), logger: logger)
+    }
+
+    /// Runs `body` with a store whose ingest writers have their own pool with
+    /// `statement_timeout` = `writeTimeout`, as `correlator serve` builds it.
+    public static func withIngestWriters<Result: Sendable>(
+        _ client: PostgresClient, _ configuration: PostgresClient.Configuration, writeTimeout: Duration,
+        _ body: @Sendable (Store) async throws -> Result
+    ) async throws -> Result {
+        let writers = configuration.forIngestWriters(writeTimeout: writeTimeout, maximumConnections: 4)
+        return try await withPostgresClient(writers, logger: logger) { writer in
+            try await body(try makeStore(client, writer: writer))
+        }
     }
 
     /// The repository's migrations, found from this file's path.

@@ -46,3 +46,25 @@ public struct DatabaseTarget: Sendable {
         return client
     }
 }
+
+extension PostgresClient.Configuration {
+    /// The configuration of the ingest writers' pool (``Store/writer``): this one's, with
+    /// `statement_timeout` set to the ingest `write_timeout` for every session it opens, and at
+    /// most `maximumConnections` connections.
+    ///
+    /// PostgresNIO sends no CancelRequest when the task awaiting a statement is cancelled, so
+    /// before this a write stalled by PostgreSQL held its request until the server let go, and
+    /// could commit after its client had been told 503 and had retried. With the timeout the
+    /// server cancels and rolls back the statement at the deadline (SQLSTATE 57014). A
+    /// statement starts after its request did, so it is cancelled at most `write_timeout`
+    /// after its request's deadline, never before it.
+    public func forIngestWriters(writeTimeout: Duration, maximumConnections: Int) -> PostgresClient.Configuration {
+        var configuration = self
+        let milliseconds = max(1, writeTimeout.components.seconds * 1000 + writeTimeout.components.attoseconds / 1_000_000_000_000_000)
+        configuration.options.additionalStartupParameters.removeAll { $0.0 == "statement_timeout" }
+        configuration.options.additionalStartupParameters.append(("statement_timeout", "\(milliseconds)"))
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        configuration.options.minimumConnections = min(configuration.options.minimumConnections, configuration.options.maximumConnections)
+        return configuration
+    }
+}

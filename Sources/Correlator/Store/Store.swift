@@ -1,16 +1,27 @@
 import Logging
 import PostgresNIO
 
-/// The PostgreSQL store: one client pool shared by the ingest writers and the queries.
+/// The PostgreSQL store: a client pool for the queries and one for the ingest writers.
+///
+/// The writers' pool is opened with `statement_timeout` set to the ingest `write_timeout`
+/// (``PostgresClient/Configuration/forIngestWriters(writeTimeout:maximumConnections:)``): a
+/// write that PostgreSQL stalls (a lock, a checkpoint, a dying server) is cancelled and rolled
+/// back by the server itself at the deadline, so the client's 503 never leaves a statement
+/// behind that could still commit and double a retry. Queries, migrations and maintenance use
+/// `client`, without that limit.
 public struct Store: Sendable {
     public let client: PostgresClient
+    /// The pool the ingest writers (spans, exemplars, profiles) store through; `client` when
+    /// the store was made without one (tests, one-shot commands).
+    public let writer: PostgresClient
     /// How the database is named in logs and errors (no password).
     public let target: String
     let migrator: Migrator
     let logger: Logger
 
-    public init(client: PostgresClient, target: String, migrator: Migrator, logger: Logger) {
+    public init(client: PostgresClient, writer: PostgresClient? = nil, target: String, migrator: Migrator, logger: Logger) {
         self.client = client
+        self.writer = writer ?? client
         self.target = target
         self.migrator = migrator
         self.logger = logger

@@ -23,8 +23,18 @@ public func buildApplication(
     }
     let target = database.description
     let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
-    let store = Store(client: client, target: target, migrator: migrator, logger: logger)
+    // Ingest writes get a pool of their own whose statements PostgreSQL cancels at write_timeout.
+    // Each of the three writers stores at most max_concurrent_writes requests at once.
+    let writer = PostgresClient(
+        configuration: database.clientConfiguration.forIngestWriters(
+            writeTimeout: configuration.limits.writeTimeout,
+            maximumConnections: min(configuration.databaseMaxConnections, 3 * configuration.limits.maxConcurrentWrites)
+        ),
+        backgroundLogger: logger
+    )
+    let store = Store(client: client, writer: writer, target: target, migrator: migrator, logger: logger)
     services.append(client)
+    services.append(writer)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
     services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))

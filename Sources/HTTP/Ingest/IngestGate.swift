@@ -76,7 +76,11 @@ struct IngestGate: RouterMiddleware {
         }
         guard let response else {
             logger.warning("ingest request timed out; answering 503", metadata: ["route": "\(route)", "tenant": "\(context.tenant)", "write_timeout": "\(timeout)"])
-            throw Self.refusal(.serviceUnavailable, limit: "write_timeout", route: route, retryAfter: Self.retryAfterSeconds, message: "the \(writer.rawValue) writer did not finish within \(timeout) (write_timeout); nothing was acknowledged, retry later")
+            throw Self.refusal(
+                .serviceUnavailable, limit: "write_timeout", route: route, retryAfter: Self.retryAfterSeconds,
+                message: "the \(writer.rawValue) writer did not finish within \(timeout) (write_timeout): PostgreSQL was slow or unreachable, "
+                    + "so the write was cancelled (its statement by PostgreSQL's statement_timeout) and rolled back; nothing was stored, retry later"
+            )
         }
         if response.status == .contentTooLarge {
             LimitMetrics.hit("decoded_payload", route: route)

@@ -4,9 +4,16 @@ import NIOConcurrencyHelpers
 ///
 /// ``run(timeout:_:)`` runs a request's work in a task of its own and registers its deadline;
 /// the watchdog wakes every `tick` while requests are in flight, cancels the tasks past their
-/// deadline and marks them timed out. The caller answers a timed-out request 503 once its task
-/// has ended: PostgreSQL does not stop a running statement for a cancelled client task, so a
-/// stalled statement still holds its request until it ends.
+/// deadline and marks them timed out. The caller learns the outcome only once the task has
+/// ended: PostgreSQL does not stop a running statement for a cancelled client task (the
+/// writers' `statement_timeout` does, at the deadline), and until the statement ends nobody
+/// knows whether it committed.
+///
+/// Work that *succeeds* after its deadline has committed: its result is returned, and the
+/// request is acknowledged late rather than answered 503 for rows that are stored (which
+/// would tell the client to retry a write that is done). Work that fails at or after its
+/// deadline is reported as timed out (`nil`), whether the watchdog's tick or the statement's
+/// own timeout came first.
 ///
 /// This replaced a task group per request holding the work and a `Task.sleep(for: timeout)`,
 /// which cost a timer and another task per request. Benchmarks/exemplars.sh's load, six
@@ -33,19 +40,28 @@ final class RequestDeadlines: Sendable {
         self.tick = tick
     }
 
-    /// Runs `work` in a new task and returns its result, or `nil` when `timeout` passed first
-    /// (its task is then cancelled, and whatever it returns or throws is dropped). Cancelling
-    /// the calling task cancels the work. Returns only after the work's task has ended.
+    /// Runs `work` in a new task and returns its result; `nil` when it failed after `timeout`
+    /// had passed (its task is cancelled at the deadline, and its error is dropped). A value
+    /// returned after the deadline is returned. Cancelling the calling task cancels the work.
+    /// Returns only after the work's task has ended.
     func run<Value: Sendable>(timeout: Duration, _ work: @escaping @Sendable () async throws -> Value) async throws -> Value? {
         let task = Task { try await work() }
-        let id = watch(deadline: .now + timeout) { task.cancel() }
+        let deadline = ContinuousClock.now + timeout
+        let id = watch(deadline: deadline) { task.cancel() }
         let result = await withTaskCancellationHandler {
             await task.result
         } onCancel: {
             task.cancel()
         }
         let expired = state.withLockedValue { $0.watched.removeValue(forKey: id)?.expired ?? false }
-        return expired ? nil : try result.get()
+        switch result {
+        case .success(let value):
+            return value
+        case .failure where expired || ContinuousClock.now >= deadline:
+            return nil
+        case .failure(let error):
+            throw error
+        }
     }
 
     /// The number of requests being watched.

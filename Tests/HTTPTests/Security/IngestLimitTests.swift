@@ -161,40 +161,48 @@ struct IngestLimitTests {
     }
 
     /// PostgreSQL stalls (a lock held on the exemplars table): the write answers 503 with
-    /// `Retry-After` after `write_timeout`; a second request finds the queue full at once.
-    @Test func stalledWriterAnswers503WithRetryAfter() async throws {
-        try await Self.withApp({ configuration in
-            configuration.limits.writeTimeout = .milliseconds(800)
-            configuration.limits.maxConcurrentWrites = 1
-            configuration.limits.maxQueuedWrites = 0
-        }) { http, client in
-            try await client.withConnection { locker in
-                try await locker.query("BEGIN")
-                try await locker.query("LOCK TABLE exemplars IN ACCESS EXCLUSIVE MODE")
-                try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
-                    group.addTask {
-                        try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "d", count: 32))) {
-                            ($0.status, $0.headers[.retryAfter])
+    /// `Retry-After` once PostgreSQL has cancelled its statement at `write_timeout` (the writers'
+    /// `statement_timeout`), while the lock is still held; a second request finds the queue full
+    /// at once. Released afterwards, the lock lets nothing through: the write was rolled back.
+    @Test(.timeLimit(.minutes(2))) func stalledWriterIsCancelledAndAnswers503WithRetryAfter() async throws {
+        var configuration = CorrelatorConfiguration()
+        configuration.limits.writeTimeout = .milliseconds(800)
+        configuration.limits.maxConcurrentWrites = 1
+        configuration.limits.maxQueuedWrites = 0
+        let frozen = configuration
+        try await TestDatabase.withFreshDatabase { client, database in
+            try await TestDatabase.withIngestWriters(client, database, writeTimeout: frozen.limits.writeTimeout) { store in
+                let app = Application(router: buildRouter(store: store, configuration: frozen))
+                try await app.test(.router) { http in
+                    try await client.withConnection { locker in
+                        try await locker.query("BEGIN")
+                        try await locker.query("LOCK TABLE exemplars IN ACCESS EXCLUSIVE MODE")
+                        try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?, String).self) { group in
+                            group.addTask {
+                                try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "d", count: 32))) {
+                                    ($0.status, $0.headers[.retryAfter], String(buffer: $0.body))
+                                }
+                            }
+                            try await Task.sleep(for: .milliseconds(300))
+                            let (queued, queuedRetry) = try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "e", count: 32))) {
+                                ($0.status, $0.headers[.retryAfter])
+                            }
+                            #expect(queued == .serviceUnavailable, "the writer's queue is full")
+                            #expect(queuedRetry != nil)
+                            // Answered while the lock is still held: PostgreSQL cancelled the statement.
+                            let (status, retry, message) = try await group.next()!
+                            #expect(status == .serviceUnavailable)
+                            #expect(retry == "5")
+                            #expect(message.contains("write_timeout") && message.contains("nothing was stored"), "\(message)")
                         }
+                        try await locker.query("ROLLBACK")
                     }
-                    try await Task.sleep(for: .milliseconds(300))
-                    let (queued, queuedRetry) = try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "e", count: 32))) {
-                        ($0.status, $0.headers[.retryAfter])
-                    }
-                    #expect(queued == .serviceUnavailable, "the writer's queue is full")
-                    #expect(queuedRetry != nil)
-                    // PostgreSQL does not cancel a statement on its client's behalf: release the
-                    // lock so the stalled statement ends; its request was already timed out.
-                    try await Task.sleep(for: .milliseconds(1500))
-                    try await locker.query("ROLLBACK")
-                    let (status, retry) = try await group.next()!
-                    #expect(status == .serviceUnavailable)
-                    #expect(retry == "5")
+                    #expect(try await Self.count(client, "exemplars") == 0, "the cancelled write stored nothing")
+                    let metrics = try await Self.metrics(http)
+                    #expect(metrics.contains(#"correlator_limit_hits_total{limit="write_timeout",route="/api/v1/exemplars"} "#))
+                    #expect(metrics.contains(#"correlator_limit_hits_total{limit="max_queued_writes",route="/api/v1/exemplars"} "#))
                 }
             }
-            let metrics = try await Self.metrics(http)
-            #expect(metrics.contains(#"correlator_limit_hits_total{limit="write_timeout",route="/api/v1/exemplars"} "#))
-            #expect(metrics.contains(#"correlator_limit_hits_total{limit="max_queued_writes",route="/api/v1/exemplars"} "#))
         }
     }
 

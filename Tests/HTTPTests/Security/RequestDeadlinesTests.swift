@@ -1,4 +1,5 @@
 @testable import HTTP
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite("The write timeout's watchdog")
@@ -11,23 +12,41 @@ struct RequestDeadlinesTests {
         #expect(deadlines.inFlight == 0)
     }
 
-    /// Work that would take a minute is cancelled at its deadline: `run` answers nil, and the
-    /// work saw the cancellation (it ended early instead of finishing its sleep).
+    /// Work that would take an hour is cancelled at its deadline and fails (as a statement
+    /// cancelled by PostgreSQL does): `run` answers nil, and the work saw the cancellation.
     @Test(.timeLimit(.minutes(1))) func workPastItsDeadlineIsCancelledAndAnswersNil() async throws {
         let deadlines = RequestDeadlines(tick: .milliseconds(10))
+        let sawCancellation = NIOLockedValueBox(false)
         let answer = try await deadlines.run(timeout: .milliseconds(50)) { () async throws -> String in
             do {
                 try await Task.sleep(for: .seconds(3600))
                 return "finished"
-            } catch is CancellationError {
-                return "cancelled"
+            } catch {
+                sawCancellation.withLockedValue { $0 = true }
+                throw error
             }
         }
-        #expect(answer == nil, "the result of timed-out work is dropped")
+        #expect(answer == nil, "timed-out work that failed answers nil")
+        #expect(sawCancellation.withLockedValue { $0 })
         // Requests without a deadline problem still answer afterwards, side by side.
         async let a = deadlines.run(timeout: .seconds(60)) { 1 }
         async let b = deadlines.run(timeout: .seconds(60)) { 2 }
         #expect(try await [a, b] == [1, 2])
+        #expect(deadlines.inFlight == 0)
+    }
+
+    /// Work that succeeds after its deadline (a statement that committed just as it was due)
+    /// gives its result: its rows are stored, so the request is acknowledged, not answered 503
+    /// and retried.
+    @Test(.timeLimit(.minutes(1))) func workThatSucceedsPastItsDeadlineGivesItsResult() async throws {
+        let deadlines = RequestDeadlines(tick: .milliseconds(10))
+        let answer = try await deadlines.run(timeout: .milliseconds(20)) { () async throws -> String in
+            // Ignores cancellation, as a statement awaiting its COMMIT does.
+            let end = ContinuousClock.now + .milliseconds(200)
+            while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(10)) }
+            return "committed"
+        }
+        #expect(answer == "committed")
         #expect(deadlines.inFlight == 0)
     }
 

@@ -122,7 +122,7 @@ extension Store {
     /// process does not remember.
     private func latestStored(_ keys: [ExemplarLatestCache.Key], tenant: String) async throws -> [ExemplarLatestCache.Key: ExemplarLatestCache.State] {
         let fingerprints = keys.map(\.fingerprint)
-        let rows = try await client.query("""
+        let rows = try await writer.query("""
             SELECT f.fp, l.ts_ms, l.labels, l.value
             FROM unnest(\(fingerprints)::bigint[]) AS f(fp)
             LEFT JOIN LATERAL (
@@ -150,7 +150,9 @@ extension Store {
     private func insertDecided(_ rows: ExemplarColumns, series: ExemplarSeriesColumns, tenant: String) async throws -> Int {
         try await measure("write_exemplars") {
             let statement = ExemplarInsertStatement(tenant: tenant, columns: rows, series: series)
-            for try await _ in try await client.execute(statement, logger: logger) {}
+            try await withWriterConnection { connection in
+                for try await _ in try await connection.execute(statement, logger: logger) {}
+            }
             return rows.timestamps.count
         }
     }
@@ -159,12 +161,37 @@ extension Store {
     /// statement; duplicates of stored keys are skipped. Returns how many were inserted.
     private func insertChecked(_ rows: ExemplarColumns, series: ExemplarSeriesColumns, tenant: String) async throws -> Int {
         try await measure("write_exemplars") {
-            var count = 0
             let statement = ExemplarCheckedInsertStatement(tenant: tenant, columns: rows, series: series)
-            for try await value in try await client.execute(statement, logger: logger) {
-                count = value
+            return try await withWriterConnection { connection in
+                var count = 0
+                for try await value in try await connection.execute(statement, logger: logger) {
+                    count = value
+                }
+                return count
             }
-            return count
+        }
+    }
+}
+
+extension Store {
+    /// Runs `body` on a connection of the writers' pool and closes that connection when a
+    /// statement failed on the server for any reason but a constraint (class 23: the duplicate
+    /// key the decided insert may meet is expected), so that the pool replaces it.
+    ///
+    /// Why: PostgresNIO remembers a failed *preparation* of a named prepared statement for the
+    /// life of the connection and answers every later execution of that statement on it with
+    /// the same error, without asking the server. Preparing the exemplar inserts takes the same
+    /// table locks as running them, so a preparation stalled past `write_timeout` and cancelled
+    /// by `statement_timeout` would otherwise fail every exemplar write on that connection
+    /// until it closed (found by `RetriedWriteTests`).
+    func withWriterConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await writer.withConnection { connection in
+            do {
+                return try await body(connection)
+            } catch let error as PSQLError where error.code == .server && !(error.serverInfo?[.sqlState] ?? "").hasPrefix("23") {
+                try? await connection.close()
+                throw error
+            }
         }
     }
 }

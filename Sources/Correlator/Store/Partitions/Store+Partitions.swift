@@ -29,7 +29,7 @@ extension Store {
         let missing = await PartitionDayCache.shared.missing(days, for: client)
         guard !missing.isEmpty else { return }
         for (first, last) in Self.consecutiveRuns(of: missing.sorted()) {
-            let rows = try await client.query(
+            let rows = try await writer.query(
                 "SELECT ensure_partitions(\(UTCTime.dateString(day: first))::date, \(UTCTime.dateString(day: last))::date)",
                 logger: logger
             )

@@ -24,7 +24,7 @@ extension Store {
     }
 
     private func writePrepared(_ prepared: [PreparedProfile]) async throws -> [Bool] {
-        try await client.withTransaction(logger: logger) { connection in
+        try await writer.withTransaction(logger: logger) { connection in
             var stored: [Bool] = []
             for profile in prepared {
                 stored.append(try await Self.write(profile, on: connection, logger: logger))

@@ -56,7 +56,7 @@ extension Store {
     /// a staging table that skips stored rows; returns the rows added.
     private func copySpans(_ batch: SpanBatch, tenant: String, staged: Bool) async throws -> Int {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await writer.withTransaction(logger: logger) { connection in
             if staged {
                 try await connection.query(
                     "CREATE TEMP TABLE spans_staging (LIKE spans INCLUDING DEFAULTS) ON COMMIT DROP", logger: logger
