@@ -57,12 +57,17 @@ struct IngestGate: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        if case .limited(let limit, let seconds) = rateLimiter.admitRequest(tenant: context.tenant) {
-            throw Self.refusal(.tooManyRequests, limit: limit, route: route, retryAfter: seconds, message: "tenant '\(context.tenant)' is over its ingest rate (\(limit)); retry in \(seconds) s")
-        }
+        try Self.refuseIfLimited(rateLimiter.admitRequest(tenant: context.tenant), tenant: context.tenant, route: route)
         let maxBody = limits.maxBodyBytes(route: route)
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody {
+        let declaredLength = request.headers[.contentLength].flatMap(Int.init)
+        if let length = declaredLength, length > maxBody {
             throw Self.refusal(.contentTooLarge, limit: "max_body_bytes", route: route, message: "request body of \(length) bytes exceeds the limit of \(maxBody) bytes (max_body_bytes)")
+        }
+        // The byte rate is charged on the declared length, before the body is read: a tenant
+        // over its rate costs neither the upload's time nor its memory. Chunked bodies (no
+        // Content-Length) are charged once read.
+        if let length = declaredLength {
+            try admitBytes(length, tenant: context.tenant, route: route)
         }
         let timeout = limits.writeTimeout
         // The children end before the group returns, so `next` does not outlive this call; only
@@ -71,7 +76,7 @@ struct IngestGate: RouterMiddleware {
         let response: Response? = try await withoutActuallyEscaping(next) { escapable in
             nonisolated(unsafe) let next = escapable
             return try await deadlines.run(timeout: timeout) {
-                try await admitted(request, context: context, route: route, maxBody: maxBody, queue: queue, next: next)
+                try await admitted(request, context: context, route: route, maxBody: maxBody, chargeBytes: declaredLength == nil, queue: queue, next: next)
             }
         }
         guard let response else {
@@ -89,7 +94,7 @@ struct IngestGate: RouterMiddleware {
     }
 
     private func admitted(
-        _ request: Request, context: Context, route: String, maxBody: Int, queue: WriterQueue,
+        _ request: Request, context: Context, route: String, maxBody: Int, chargeBytes: Bool, queue: WriterQueue,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         switch try await queue.enter() {
@@ -106,8 +111,8 @@ struct IngestGate: RouterMiddleware {
         } catch let error where RequestBody.isTooLarge(error) {
             throw Self.refusal(.contentTooLarge, limit: "max_body_bytes", route: route, message: "request body exceeds the limit of \(maxBody) bytes (max_body_bytes)")
         }
-        if case .limited(let limit, let seconds) = rateLimiter.admitBytes(tenant: context.tenant, count: body.readableBytes) {
-            throw Self.refusal(.tooManyRequests, limit: limit, route: route, retryAfter: seconds, message: "tenant '\(context.tenant)' is over its ingest rate (\(limit)); retry in \(seconds) s")
+        if chargeBytes {
+            try admitBytes(body.readableBytes, tenant: context.tenant, route: route)
         }
         request.body = .init(buffer: body)
         do {
@@ -115,6 +120,17 @@ struct IngestGate: RouterMiddleware {
         } catch let error as HTTPError {
             if error.status == .contentTooLarge { LimitMetrics.hit("decoded_payload", route: route) }
             throw error
+        }
+    }
+
+    /// Charges `count` body bytes to the tenant's byte rate; 429 with `Retry-After` when over.
+    private func admitBytes(_ count: Int, tenant: String, route: String) throws {
+        try Self.refuseIfLimited(rateLimiter.admitBytes(tenant: tenant, count: count), tenant: tenant, route: route)
+    }
+
+    private static func refuseIfLimited(_ verdict: TenantRateLimiter.Verdict, tenant: String, route: String) throws {
+        if case .limited(let limit, let seconds) = verdict {
+            throw refusal(.tooManyRequests, limit: limit, route: route, retryAfter: seconds, message: "tenant '\(tenant)' is over its ingest rate (\(limit)); retry in \(seconds) s")
         }
     }
 

@@ -9,9 +9,13 @@ import PostgresNIO
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A client that retries never makes Correlator store a row twice, whatever happened to its
-/// first attempt.
-@Suite("Retried writes")
+/// first attempt; and a tenant over its byte rate is refused before its body is read.
+@Suite("Retried writes and early refusals")
 struct RetriedWriteTests {
     static let openMetrics: HTTPFields = [.contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8"]
 
@@ -120,6 +124,29 @@ struct RetriedWriteTests {
             }
         }
     }
+
+    /// A tenant over its byte rate is refused on the declared `Content-Length`, before any of
+    /// the body is sent: the client below sends only the headers of a 1 MB upload and reads
+    /// the answer. Were the body read first, no answer would come until the client gave up.
+    @Test(.timeLimit(.minutes(2))) func byteRateRefusesOnContentLengthBeforeTheBodyIsRead() async throws {
+        var configuration = CorrelatorConfiguration()
+        configuration.limits.defaultRate = IngestRate(bytesPerSecond: 10, burstBytes: 100)
+        let frozen = configuration
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let app = Application(router: buildRouter(store: try TestDatabase.makeStore(client), configuration: frozen))
+            try await app.test(.live) { http in
+                // A body larger than the burst passes once and leaves the tenant in debt.
+                let first = try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.openMetrics, body: Self.exposition) { $0.status }
+                #expect(first == .noContent)
+                let port = try #require(http.port)
+                let head = "POST /api/v1/exemplars HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/openmetrics-text\r\nContent-Length: 1000000\r\n\r\n"
+                let answer = try HeadersOnlyClient.send(head, port: port, waitingAtMost: 30)
+                #expect(answer.hasPrefix("HTTP/1.1 429"), "answer to the headers alone: \(answer.prefix(300))")
+                #expect(answer.lowercased().contains("retry-after:"), "\(answer.prefix(300))")
+                #expect(answer.contains("ingest_bytes_per_second"), "\(answer.prefix(300))")
+            }
+        }
+    }
 }
 
 /// A request in flight whose end can be looked at without waiting for it.
@@ -137,4 +164,46 @@ final class Attempt: Sendable {
 
     var isFinished: Bool { done.withLockedValue { $0 } }
     var value: RetriedWriteTests.Answer { get async throws { try await task.value } }
+}
+
+/// Sends raw bytes on a new TCP connection and returns what the server answers before it
+/// closes the connection or `seconds` pass (a guard against hanging).
+enum HeadersOnlyClient {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func send(_ text: String, port: Int, waitingAtMost seconds: Int) throws -> String {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect: errno \(errno)") }
+        let bytes = Array(text.utf8)
+        guard Glibc.send(socket, bytes, bytes.count, 0) == bytes.count else { throw Failure(description: "send: errno \(errno)") }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            answer.append(contentsOf: buffer[0..<count])
+            // The whole answer: headers and a body of the length they declare.
+            if let text = String(validating: answer, as: UTF8.self), let end = text.range(of: "\r\n\r\n"),
+               let length = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") })
+                .flatMap({ Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }),
+               text.utf8.distance(from: end.upperBound, to: text.endIndex) >= length
+            {
+                break
+            }
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
 }
