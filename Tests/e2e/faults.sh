@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Fault test with real clients sending steadily: the OpenTelemetry Python SDK (OTLP/HTTP spans)
 # and Prometheus 2.42 (remote write of a target whose every scrape carries a new exemplar).
-#  (a) PostgreSQL stops for 20 s and restarts: ingest answers 503 + Retry-After meanwhile;
-#  (b) Correlator is killed with SIGKILL and restarted on the same port.
-# Afterwards every span the SDK saw acknowledged and every exemplar Prometheus holds is in the
-# database (counted), the clients caught up, and no process is left behind.
+# Each round:
+#  (a) PostgreSQL stops (pg_ctl, fast) for CHAOS_DOWN_SECONDS and restarts: ingest answers
+#      503 + Retry-After meanwhile;
+#  (b) Correlator is killed with SIGKILL and restarted on the same port;
+#  (c) PostgreSQL is killed with SIGKILL (postmaster and backends: a crash) and restarts
+#      through crash recovery;
+#  (d) Correlator is killed with SIGKILL while PostgreSQL runs the COPY of a large span batch
+#      (CHAOS_BULK_SPANS spans in one export); the batch is sent again, as an exporter
+#      retries, until acknowledged.
+# Afterwards every span the SDK saw acknowledged, every exemplar Prometheus holds and every
+# bulk batch is in the database exactly once (counted, with the numbers printed), the clients
+# caught up, and no process is left behind.
 # `make test` runs one round; `make chaos` (CHAOS_ROUNDS=3, CHAOS_DOWN_SECONDS=20) runs more.
 source "$(dirname "$0")/lib/common.bash"
 HERE=$(cd "$(dirname "$0")/faults" && pwd)
 ROUNDS=${CHAOS_ROUNDS:-1}
 DOWN=${CHAOS_DOWN_SECONDS:-20}
+BULK_SPANS=${CHAOS_BULK_SPANS:-100000}
 PROMETHEUS=${PROMETHEUS_BIN:-$(command -v prometheus || echo /usr/bin/prometheus)}
 PG_BIN=$(dirname "$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1)")
-echo "faults: $ROUNDS round(s) of PostgreSQL down ${DOWN}s and kill -9, with the OTel SDK and Prometheus sending"
+echo "faults: $ROUNDS round(s) of PostgreSQL down ${DOWN}s, kill -9 of Correlator, kill -9 of PostgreSQL, kill -9 of Correlator mid-COPY ($BULK_SPANS spans), with the OTel SDK and Prometheus sending"
 
 DIR=$E2E_TMP/chaos
 DATA=$DIR/data
@@ -36,13 +45,47 @@ pg_start() {
     as_pg_user "$PG_BIN/pg_ctl" -D "$DATA/postgres" -l "$DATA/postgres.log" -w -t 60 \
         -o "-c listen_addresses='' -k '$DATA/run' -c unix_socket_permissions=0700" start >/dev/null
 }
-sql() { psql -h "$DATA/run" -U correlator -d correlator -Atq -c "$1"; }
+sql() { psql -h "$DATA/run" -U correlator -d correlator -Atq -F ' ' -c "$1"; }
+alive() {  # alive PID: the process exists and is not a zombie
+    case "$(ps -o stat= -p "$1" 2>/dev/null)" in ""|Z*) return 1 ;; *) return 0 ;; esac
+}
+pg_kill() {  # SIGKILL to the postmaster and every backend at once: a crash, not a shutdown
+    local postmaster children
+    postmaster=$(head -1 "$DATA/postgres/postmaster.pid")
+    children=$(pgrep -P "$postmaster" | tr '\n' ' ')
+    kill -KILL $children "$postmaster" 2>/dev/null
+    for _ in $(seq 1 100); do
+        local left=""
+        for pid in $children $postmaster; do alive "$pid" && left="$left $pid"; done
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    echo "    still running after SIGKILL:$left"; return 1
+}
+probe_503() {  # probe_503 WHAT: both ingest kinds answer 503 with Retry-After while PostgreSQL is away
+    local status
+    status=$(curl -s -o /dev/null -D "$DIR/headers" -w '%{http_code}' -X POST "$URL/v1/traces" \
+        -H 'Content-Type: application/json' --data '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"probe","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}')
+    check "with PostgreSQL $1, OTLP ingest answers 503 ($status) with Retry-After" \
+        sh -c "[ '$status' = 503 ] && grep -qi '^retry-after:' '$DIR/headers'"
+    printf '# TYPE probe histogram\nprobe_bucket{le="1"} 1 # {trace_id="5b8efff798038103d269b633813fc60c"} 1\nprobe_bucket{le="+Inf"} 1\nprobe_count 1\nprobe_sum 1\n# EOF\n' >"$DIR/probe.om"
+    status=$(curl -s -o /dev/null -D "$DIR/headers" -w '%{http_code}' -X POST "$URL/api/v1/exemplars" \
+        -H 'Content-Type: application/openmetrics-text; version=1.0.0' --data-binary "@$DIR/probe.om")
+    check "with PostgreSQL $1, exemplar ingest answers 503 ($status) with Retry-After" \
+        sh -c "[ '$status' = 503 ] && grep -qi '^retry-after:' '$DIR/headers'"
+    check "correlator is alive while PostgreSQL is $1" kill -0 "$CORRELATOR_PID"
+}
+kill_correlator() {
+    kill -KILL "$CORRELATOR_PID"
+    wait "$CORRELATOR_PID" 2>/dev/null
+}
 
 check "correlator starts with its embedded PostgreSQL" serve || { finish; exit 1; }
 
 target_port=$(free_port)
 python3 "$HERE/serve_exemplars.py" "$target_port" &
-E2E_PIDS+=("$!")
+TARGET=$!
+E2E_PIDS+=("$TARGET")
 wait_http "http://127.0.0.1:$target_port/metrics" 20
 prom_port=$(free_port)
 mkdir -p "$DIR/prometheus"
@@ -70,30 +113,63 @@ SENDER=$!
 E2E_PIDS+=("$SENDER")
 sleep 5
 
+# One large export killed mid-COPY, then sent again (the same bytes) until acknowledged.
+# Prints and records "tag sent acknowledged-after-attempts".
+bulk_round() {
+    local tag=$1 body=$DIR/bulk-$1.pb ids=$DIR/bulk-$1.ids status seen=0 attempts=1
+    python3 "$HERE/make_bulk_spans.py" "$body" "$ids" "$BULK_SPANS" "$tag"
+    curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/v1/traces" -H 'Content-Type: application/x-protobuf' \
+        --data-binary "@$body" >"$DIR/bulk-status" 2>/dev/null &
+    local sender=$!
+    for _ in $(seq 1 3000); do
+        if [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY \"spans\"%'")" -gt 0 ]; then
+            seen=1; break
+        fi
+        kill -0 "$sender" 2>/dev/null || break
+        sleep 0.01
+    done
+    kill_correlator
+    wait "$sender"
+    status=$(cat "$DIR/bulk-status")
+    check "correlator was killed while PostgreSQL ran the batch's COPY (the export was answered '$status')" test "$seen" = 1
+    check "correlator restarts after kill -9 mid-COPY" serve
+    while [ "$status" != 200 ] && [ "$attempts" -lt 6 ]; do
+        attempts=$((attempts + 1))
+        status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/v1/traces" -H 'Content-Type: application/x-protobuf' --data-binary "@$body")
+        [ "$status" = 200 ] || sleep 2
+    done
+    check "the bulk export $tag is acknowledged after $attempts attempt(s)" test "$status" = 200
+    echo "$tag $BULK_SPANS $attempts" >>"$DIR/bulk.txt"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
     echo "  round $round: PostgreSQL down for ${DOWN}s"
     check "PostgreSQL stops" pg_stop
     sleep 2
-    status=$(curl -s -o /dev/null -D "$DIR/headers" -w '%{http_code}' -X POST "$URL/v1/traces" \
-        -H 'Content-Type: application/json' --data '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"probe","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}')
-    check "with PostgreSQL down, OTLP ingest answers 503 ($status) with Retry-After" \
-        sh -c "[ '$status' = 503 ] && grep -qi '^retry-after:' '$DIR/headers'"
-    printf '# TYPE probe histogram\nprobe_bucket{le="1"} 1 # {trace_id="5b8efff798038103d269b633813fc60c"} 1\nprobe_bucket{le="+Inf"} 1\nprobe_count 1\nprobe_sum 1\n# EOF\n' >"$DIR/probe.om"
-    status=$(curl -s -o /dev/null -D "$DIR/headers" -w '%{http_code}' -X POST "$URL/api/v1/exemplars" \
-        -H 'Content-Type: application/openmetrics-text; version=1.0.0' --data-binary "@$DIR/probe.om")
-    check "with PostgreSQL down, exemplar ingest answers 503 ($status) with Retry-After" \
-        sh -c "[ '$status' = 503 ] && grep -qi '^retry-after:' '$DIR/headers'"
-    check "correlator is alive while PostgreSQL is down" kill -0 "$CORRELATOR_PID"
+    probe_503 "stopped"
     sleep $((DOWN - 2))
     check "PostgreSQL restarts" pg_start
     check "correlator is ready again" wait_http "$URL/readyz" 30
     sleep 5
     echo "  round $round: kill -9 correlator"
-    kill -KILL "$CORRELATOR_PID"
-    wait "$CORRELATOR_PID" 2>/dev/null
+    kill_correlator
     sleep 2
     check "correlator restarts after kill -9 (adopting its PostgreSQL)" serve
     sleep 5
+    echo "  round $round: kill -9 PostgreSQL (postmaster and backends)"
+    recovered_before=$(grep -c 'not properly shut down; automatic recovery in progress' "$DATA/postgres.log" 2>/dev/null)
+    check "PostgreSQL is killed" pg_kill
+    sleep 2
+    probe_503 "killed"
+    sleep 3
+    check "PostgreSQL restarts" pg_start
+    recovered_after=$(grep -c 'not properly shut down; automatic recovery in progress' "$DATA/postgres.log" 2>/dev/null)
+    check "PostgreSQL went through crash recovery" test "${recovered_after:-0}" -gt "${recovered_before:-0}"
+    check "correlator is ready again" wait_http "$URL/readyz" 30
+    sleep 5
+    echo "  round $round: kill -9 correlator while it COPYs $BULK_SPANS spans"
+    bulk_round "round$round"
+    sleep 3
 done
 
 touch "$DIR/stop"
@@ -104,32 +180,61 @@ sed 's/^/    /' "$DIR/summary.json"; echo
 # Spans: every acknowledged span id is stored, once.
 sort -u "$DIR/acked.txt" >"$DIR/acked.sorted"
 sql "SELECT encode(span_id, 'hex') FROM spans WHERE tenant = 'default' AND service = 'chaos-sender'" | sort >"$DIR/stored.sorted"
+created=$(python3 -c "import json; print(json.load(open('$DIR/summary.json')).get('spans_created', 0))")
 acked=$(wc -l <"$DIR/acked.sorted")
 stored=$(sort -u "$DIR/stored.sorted" | wc -l)
 missing=$(comm -23 "$DIR/acked.sorted" "$DIR/stored.sorted" | wc -l)
 duplicates=$(($(wc -l <"$DIR/stored.sorted") - stored))
-echo "    spans: $acked acknowledged, $stored stored, $missing acknowledged but missing, $duplicates duplicate rows"
-check "the SDK had spans acknowledged" test "$acked" -gt 100
-check "every acknowledged span is in the database ($missing missing)" test "$missing" -eq 0
-check "no span is stored twice" test "$duplicates" -eq 0
+echo "    spans (OTel SDK): $created sent, $acked acknowledged, $stored stored, $missing acknowledged but missing, $duplicates duplicate rows"
+check "the SDK had spans acknowledged ($acked)" test "$acked" -gt 100
+check "every acknowledged span is in the database ($missing of $acked missing)" test "$missing" -eq 0
+check "no span is stored twice ($duplicates duplicate rows)" test "$duplicates" -eq 0
 check "the SDK caught up: its last export succeeded" python3 -c "import json,sys; sys.exit(not json.load(open('$DIR/summary.json'))['last_ok'])"
 
-# Exemplars: everything Prometheus holds reaches Correlator (its remote-write queue catches up).
-caught_up() {
+# Bulk exports killed mid-COPY: each batch is stored whole, once.
+while read -r tag sent attempts; do
+    read -r rows distinct <<<"$(sql "SELECT count(*), count(DISTINCT span_id) FROM spans WHERE tenant = 'default' AND service = 'chaos-bulk' AND attributes->'span'->>'bulk.tag' = '$tag'")"
+    echo "    bulk $tag: $sent sent, acknowledged after $attempts attempt(s), $distinct stored, $((rows - distinct)) duplicate rows"
+    check "bulk $tag: all $sent spans stored ($distinct)" test "$distinct" -eq "$sent"
+    check "bulk $tag: none stored twice ($((rows - distinct)) duplicate rows)" test "$rows" -eq "$distinct"
+done <"$DIR/bulk.txt"
+
+# Exemplars: the target stops, so Prometheus's set is final; everything it holds reaches
+# Correlator (its remote-write queue catches up), once. Rows and distinct trace ids are
+# counted in one statement: counted apart, an exemplar arriving in between looked doubled.
+kill -TERM "$TARGET"
+sleep 3
+prometheus_exemplars() {
     curl -s -G "http://127.0.0.1:$prom_port/api/v1/query_exemplars" --data-urlencode 'query=chaos_request_seconds_bucket' \
         --data-urlencode start=0 --data-urlencode end=4000000000 |
         python3 -c 'import json,sys; print("\n".join(sorted({e["labels"]["trace_id"] for s in json.load(sys.stdin)["data"] for e in s["exemplars"]})))' >"$DIR/prom.sorted"
-    sql "SELECT DISTINCT encode(e.trace_id, 'hex') FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket'" | sort >"$DIR/exemplars.sorted"
-    [ -s "$DIR/prom.sorted" ] && [ "$(comm -23 "$DIR/prom.sorted" "$DIR/exemplars.sorted" | wc -l)" -eq 0 ]
 }
-for _ in $(seq 1 60); do caught_up && break; sleep 1; done
+stored_exemplars() {
+    sql "SELECT DISTINCT encode(e.trace_id, 'hex') FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket'" | sort >"$DIR/exemplars.sorted"
+}
+prometheus_exemplars
+for _ in $(seq 1 60); do
+    stored_exemplars
+    [ "$(comm -23 "$DIR/prom.sorted" "$DIR/exemplars.sorted" | wc -l)" -eq 0 ] && break
+    sleep 1
+done
 prom=$(wc -l <"$DIR/prom.sorted")
 missing=$(comm -23 "$DIR/prom.sorted" "$DIR/exemplars.sorted" | wc -l)
-rows=$(sql "SELECT count(*) FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket'")
-echo "    exemplars: Prometheus holds $prom, Correlator stores $(wc -l <"$DIR/exemplars.sorted") ($rows rows), $missing missing"
-check "Prometheus scraped exemplars throughout" test "$prom" -gt 20
-check "every exemplar Prometheus holds reached the database ($missing missing)" test "$missing" -eq 0
-check "no exemplar is stored twice" test "$rows" -eq "$(wc -l <"$DIR/exemplars.sorted")"
+read -r rows distinct <<<"$(sql "SELECT count(*), count(DISTINCT e.trace_id) FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket'")"
+remote=$(curl -s "http://127.0.0.1:$prom_port/metrics" | awk '
+    /^prometheus_remote_storage_exemplars_total/ {sent += $2}
+    /^prometheus_remote_storage_exemplars_retried_total/ {retried += $2}
+    /^prometheus_remote_storage_exemplars_failed_total/ {failed += $2}
+    /^prometheus_remote_storage_exemplars_dropped_total/ {dropped += $2}
+    END {printf "sent %d, retried %d, failed %d, dropped %d", sent, retried, failed, dropped}')
+echo "    exemplars (Prometheus): $prom held by Prometheus (remote write: $remote); Correlator stores $distinct in $rows rows: $missing missing, $((rows - distinct)) duplicate rows"
+if [ "$rows" -ne "$distinct" ]; then
+    echo "    stored twice:"
+    sql "SELECT encode(e.trace_id, 'hex'), count(*), string_agg(e.ts::text, ', ') FROM exemplars e JOIN exemplar_series s USING (tenant, series_fp) WHERE s.metric = 'chaos_request_seconds_bucket' GROUP BY e.trace_id HAVING count(*) > 1" | sed 's/^/      /'
+fi
+check "Prometheus scraped exemplars throughout ($prom)" test "$prom" -gt 20
+check "every exemplar Prometheus holds reached the database ($missing of $prom missing)" test "$missing" -eq 0
+check "no exemplar is stored twice ($((rows - distinct)) duplicate rows)" test "$rows" -eq "$distinct"
 
 postmaster=$(head -1 "$DATA/postgres/postmaster.pid" 2>/dev/null)
 check "correlator stops cleanly on SIGTERM" stop_correlator
@@ -138,7 +243,7 @@ no_process_left() {  # the postmaster (and so its children) exited, the pid file
     local left=""
     [ -n "$postmaster" ] || left="$left (no postmaster pid was read)"
     # A zombie has exited: its parent (pg_ctl's daemonised child is reparented) reaps it later.
-    case "$(ps -o stat= -p "$postmaster" 2>/dev/null)" in ""|Z*) ;; *) left="$left postmaster" ;; esac
+    alive "$postmaster" && left="$left postmaster"
     [ -e "$DATA/postgres/postmaster.pid" ] && left="$left postmaster.pid"
     kill -0 "$CORRELATOR_PID" 2>/dev/null && left="$left correlator"
     kill -0 "$SENDER" 2>/dev/null && left="$left sender"
