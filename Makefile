@@ -47,8 +47,9 @@ e2e: deps
 	  echo "== $$suite"; bash "$$suite" || status=1; \
 	done; exit $$status
 
-## chaos: the long fault test: several rounds of PostgreSQL down 20 s and kill -9 of Correlator
-## while the OpenTelemetry SDK and Prometheus send (Tests/e2e/faults.sh; `make test` runs one round).
+## chaos: the long fault test: rounds of PostgreSQL stopped 20 s, kill -9 of Correlator, kill -9 of
+## PostgreSQL and kill -9 of Correlator mid-COPY, while the OpenTelemetry SDK and Prometheus send
+## (Tests/e2e/faults.sh; `make test` runs one round).
 CHAOS_ROUNDS ?= 3
 chaos: deps
 	$(SWIFT) build --product correlator
