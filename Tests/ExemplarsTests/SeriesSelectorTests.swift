@@ -37,6 +37,17 @@ import Testing
         #expect(got == expected)
     }
 
+    /// Profile selectors may match every series (`{}`), as Pyroscope's do; Prometheus's may not.
+    @Test func emptyMatchingSelectorsOnlyWhenAllowed() throws {
+        #expect(throws: SelectorError.self) { try SeriesSelector(parsing: "{}") }
+        #expect(throws: SelectorError.self) { try SeriesSelector(parsing: #"{version!="1.2"}"#) }
+        #expect(try SeriesSelector(parsing: "{}", allowingEmptyMatch: true).matchers.isEmpty)
+        let selector = try SeriesSelector(parsing: #"{version!="1.2"}"#, allowingEmptyMatch: true)
+        #expect(selector.matches(LabelSet(["version": "1.3"])))
+        #expect(selector.matches(LabelSet()))
+        #expect(!selector.matches(LabelSet(["version": "1.2"])))
+    }
+
     @Test func metricNameForIndexLookup() throws {
         #expect(try SeriesSelector(parsing: #"up{job="api"}"#).metricName == "up")
         #expect(try SeriesSelector(parsing: #"{__name__="up"}"#).metricName == "up")

@@ -13,9 +13,12 @@ public struct SeriesSelector: Sendable, CustomStringConvertible {
         matchers.first { $0.name == Label.metricNameKey && $0.operator == .equal }?.value
     }
 
-    /// Parses a selector; errors name the column.
-    public init(parsing query: String) throws(SelectorError) {
+    /// Parses a selector; errors name the column. `allowingEmptyMatch`: accept a selector
+    /// whose matchers all match the empty string (`{}`, `{version!="1.2"}`), as profile
+    /// selectors do (Pyroscope's `{}` selects every series of the profile type).
+    public init(parsing query: String, allowingEmptyMatch: Bool = false) throws(SelectorError) {
         var parser = SelectorParser(query)
+        parser.requiresNonEmptyMatch = !allowingEmptyMatch
         matchers = try parser.parse()
     }
 
@@ -37,6 +40,8 @@ public struct SeriesSelector: Sendable, CustomStringConvertible {
 struct SelectorParser {
     let scalars: [Unicode.Scalar]
     var index = 0
+    /// Prometheus's rule: at least one matcher must not match the empty string.
+    var requiresNonEmptyMatch = true
 
     init(_ query: String) {
         scalars = Array(query.unicodeScalars)
@@ -108,7 +113,7 @@ struct SelectorParser {
         } else if !hasName {
             throw SelectorError(column: column, "expected a metric name or '{', found \(found())")
         }
-        guard matchers.contains(where: { !$0.matchesEmpty }) else {
+        guard !requiresNonEmptyMatch || matchers.contains(where: { !$0.matchesEmpty }) else {
             throw SelectorError(column: selectorColumn, "selector must contain at least one matcher that does not match the empty string")
         }
         return matchers
