@@ -1,6 +1,6 @@
 /// Prometheus duration syntax: `[0-9]+(ms|s|m|h|d|w|y)` units in decreasing order, e.g. `1h30m`.
-enum PrometheusDuration {
-    static func parse(_ text: String) -> Duration? {
+public enum PrometheusDuration {
+    public static func parse(_ text: String) -> Duration? {
         let units: [(String, Int64)] = [
             ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000),
             ("d", 86_400_000), ("w", 604_800_000), ("y", 31_536_000_000),

@@ -69,6 +69,7 @@ extension Store {
                 try await writer.write(profile.functionRows)
             }
         }
+        try await writeStacks(profile, on: connection, logger: logger)
         if profile.spanRows.readableBytes > 0 {
             try await connection.copyFrom(
                 table: "span_profiles",
@@ -79,6 +80,39 @@ extension Store {
             }
         }
         return true
+    }
+}
+
+extension Store {
+    /// The profile's stack aggregates for merging (migration 0010): its series, the stacks the
+    /// tenant's dictionary does not hold yet (or holds with an older `last_day`), and its
+    /// `profile_stacks` row. Dictionary rows are upserted in stack id order, so concurrent
+    /// writers lock them in the same order.
+    private static func writeStacks(_ profile: PreparedProfile, on connection: PostgresConnection, logger: Logger) async throws {
+        let upload = profile.upload
+        let day = UTCTime.dateString(day: profile.day)
+        try await connection.query("""
+            INSERT INTO profile_series (tenant, series_fp, service, type, labels, sample_types, last_day)
+            VALUES (\(upload.tenant), \(profile.seriesFingerprint), \(upload.service), \(upload.kind.rawValue),
+                    \(profile.labelsJSON)::jsonb, \(profile.sampleTypesJSON)::jsonb, \(day)::date)
+            ON CONFLICT (tenant, series_fp) DO UPDATE SET last_day = EXCLUDED.last_day
+            WHERE profile_series.last_day < EXCLUDED.last_day
+            """, logger: logger)
+        guard !profile.stackIDs.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO profile_stack_dictionary (tenant, stack_id, function_ids, last_day)
+            SELECT \(upload.tenant), s.id, s.functions::bigint[], \(day)::date
+            FROM unnest(\(profile.stackIDs)::bigint[], \(profile.stackFunctions)::text[]) AS s(id, functions)
+            ORDER BY s.id
+            ON CONFLICT (tenant, stack_id) DO UPDATE SET last_day = EXCLUDED.last_day
+            WHERE profile_stack_dictionary.last_day < EXCLUDED.last_day
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO profile_stacks (tenant, series_fp, start_ts, profile_id, start_unix_nano, duration_ns, period, stack_ids, stack_values)
+            VALUES (\(upload.tenant), \(profile.seriesFingerprint), \(profile.startText)::timestamptz, \(upload.profileID),
+                    \(upload.startNanos), \(upload.durationNanos), \(upload.profile.period), \(profile.stackIDs), \(profile.stackValues))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 }
 
@@ -96,6 +130,12 @@ struct PreparedProfile: Sendable {
     /// COPY text rows of `profile_functions` and `span_profiles`.
     var functionRows: ByteBuffer
     var spanRows: ByteBuffer
+    /// The stack aggregates (``ProfileStacks``): series, stack ids, each stack's function ids
+    /// as a PostgreSQL array literal, and the values (stack-major, one per sample type).
+    var seriesFingerprint: Int64
+    var stackIDs: [Int64] = []
+    var stackFunctions: [String] = []
+    var stackValues: [Int64] = []
 
     init(_ upload: ProfileUpload) throws {
         self.upload = upload
@@ -165,5 +205,28 @@ struct PreparedProfile: Sendable {
             spans.text(String(decoding: try encoder.encode(top), as: UTF8.self), last: true)
         }
         spanRows = spans.buffer
+
+        seriesFingerprint = ProfileSeriesKey(service: upload.service, type: upload.kind.rawValue, labels: upload.labels, sampleTypes: summary.sampleTypes).fingerprint
+        let stacks = upload.profile.stacks()
+        var functionID: [Int32: Int64] = [:]
+        stackIDs.reserveCapacity(stacks.count)
+        stackFunctions.reserveCapacity(stacks.count)
+        var ids: [Int64] = []
+        for index in 0..<stacks.count {
+            ids.removeAll(keepingCapacity: true)
+            for function in stacks.functions(ofStack: index) {
+                if let known = functionID[function] {
+                    ids.append(known)
+                } else {
+                    let info = upload.profile.functions[Int(function)]
+                    let id = FunctionID.of(name: info.name, filename: info.filename)
+                    functionID[function] = id
+                    ids.append(id)
+                }
+            }
+            stackIDs.append(StackID.of(functionIDs: ids))
+            stackFunctions.append("{" + ids.map(String.init).joined(separator: ",") + "}")
+        }
+        stackValues = stacks.values
     }
 }
