@@ -12,4 +12,5 @@ func addCorrelationRoutes(to router: Router<CorrelatorRequestContext>, store: St
         templates: configuration.jumpLinks
     ).addRoutes(to: router)
     ProfileQueryController(catalog: ProfileCatalog(client: store.client, logger: logger)).addRoutes(to: router)
+    MergedProfileController(store: store).addRoutes(to: router)
 }

@@ -493,6 +493,198 @@ enum OpenAPIDocument {
             "400": {$ref: "#/components/responses/BadRequest"}
             "404": {$ref: "#/components/responses/NotFound"}
             "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/query/flamegraph:
+        get:
+          tags: [query]
+          summary: The flame graph of every profile the query selects, merged (from the stack aggregates kept at ingest).
+          operationId: mergedFlameGraph
+          parameters:
+            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
+            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
+            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
+            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: max_nodes, in: query, description: "most nodes in the tree, the largest first; a left-out node's value stays in its parent's total", schema: {type: integer, minimum: 1, maximum: 100000, default: 2048}}
+          responses:
+            "200":
+              description: the merged tree; `profiles` is how many were merged (0 for a range with nothing in it)
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [sample_type, profiles, total, root]
+                    properties:
+                      sample_type: {type: object}
+                      profiles: {type: integer}
+                      total: {type: integer}
+                      root: {$ref: "#/components/schemas/FlameGraphNode"}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/query/top:
+        get:
+          tags: [query]
+          summary: Flat and cum per function over the merged profiles, as go tool pprof -top prints them for the same files.
+          operationId: mergedTop
+          parameters:
+            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
+            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
+            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
+            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100000, default: 100}}
+          responses:
+            "200":
+              description: functions, largest flat first
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [functions, profiles, unit]
+                    properties:
+                      functions:
+                        type: array
+                        items:
+                          type: object
+                          properties: {function: {type: string}, file: {type: string}, flat: {type: integer}, cum: {type: integer}}
+                      profiles: {type: integer}
+                      unit: {type: string}
+                      total: {type: integer}
+                      sample_type: {type: object}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/query/pprof:
+        get:
+          tags: [query]
+          summary: One gzip'd pprof of the merged profiles, for go tool pprof.
+          operationId: mergedPprof
+          parameters:
+            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
+            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
+            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
+            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+          responses:
+            "200":
+              description: gzip'd pprof protobuf
+              content:
+                application/octet-stream:
+                  schema: {type: string, format: binary}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/query/series:
+        get:
+          tags: [query]
+          summary: The merged value over time, per step and label group; with `function`, only the samples whose stack passes through it.
+          operationId: mergedSeries
+          parameters:
+            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
+            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
+            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
+            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: step, in: query, description: "a duration (15s, 1m) or seconds, at least 1s; default: about 200 points", schema: {type: string}}
+            - {name: group_by, in: query, description: "comma-separated label names", schema: {type: string}}
+            - {name: function, in: query, description: "a function name, e.g. encoding/json.Marshal", schema: {type: string}}
+          responses:
+            "200":
+              description: one line per group, points as [Unix seconds, value]
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [series]
+                    properties:
+                      series: {type: array, items: {type: object}}
+                      step_seconds: {type: number}
+                      sample_type: {type: object}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/query/diff:
+        get:
+          tags: [query]
+          summary: A diff tree of two merges, the baseline scaled to the current total (as pprof -normalize, the other way round).
+          operationId: mergedDiff
+          parameters:
+            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
+            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
+            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
+            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - {name: baseline_from, in: query, description: "default: the range just before from..to, as long", schema: {type: string}}
+            - {name: baseline_to, in: query, schema: {type: string}}
+            - {name: baseline_selector, in: query, description: "default: selector", schema: {type: string}}
+            - {name: max_nodes, in: query, schema: {type: integer, minimum: 1, maximum: 100000, default: 2048}}
+          responses:
+            "200":
+              description: nodes with total/self (current) and baseline_total/baseline_self (scaled)
+              content:
+                application/json:
+                  schema: {type: object, required: [root, baseline, current]}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/profile-types:
+        get:
+          tags: [query]
+          summary: The profile types stored, with their sample types and services.
+          operationId: profileTypes
+          parameters:
+            - {name: service, in: query, schema: {type: string}}
+            - {name: type, in: query, schema: {type: string}}
+            - {name: selector, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+          responses:
+            "200":
+              description: types
+              content:
+                application/json:
+                  schema: {type: object, required: [types]}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/labels:
+        get:
+          tags: [query]
+          summary: Label names of the stored profiles (service and service_name included), Prometheus's envelope.
+          operationId: profileLabelNames
+          parameters:
+            - {name: service, in: query, schema: {type: string}}
+            - {name: type, in: query, schema: {type: string}}
+            - {name: selector, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+          responses:
+            "200":
+              description: names
+              content:
+                application/json:
+                  schema: {type: object, required: [status, data], properties: {status: {type: string}, data: {type: array, items: {type: string}}}}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v1/labels/{name}/values:
+        get:
+          tags: [query]
+          summary: The values a label takes in the stored profiles, Prometheus's envelope.
+          operationId: profileLabelValues
+          parameters:
+            - {name: name, in: path, required: true, schema: {type: string, minLength: 1}}
+            - {name: service, in: query, schema: {type: string}}
+            - {name: type, in: query, schema: {type: string}}
+            - {name: selector, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+          responses:
+            "200":
+              description: values
+              content:
+                application/json:
+                  schema: {type: object, required: [status, data], properties: {status: {type: string}, data: {type: array, items: {type: string}}}}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
       /api/v1/rules:
         get:
           tags: [query]
