@@ -105,4 +105,35 @@ for _ in range(30):
         sys.exit(0)
     time.sleep(1)
 sys.exit(1)' "$CORRELATOR_URL"
+
+echo "-- merged queries: every CPU profile of the Go program up to a time, against go tool pprof merging the same files"
+merged_to=$(date +%s)
+sleep 8  # the CPU profiles that started before merged_to (2 s each) are stored by now
+curl -s "$CORRELATOR_URL/api/v1/profiles?service=labelled-work&type=cpu&from=$((merged_to - 3600))&to=$merged_to&limit=1000" |
+    python3 -c 'import json,sys; print("\n".join(p["profile_id"] for p in json.load(sys.stdin)["profiles"]))' >"$E2E_TMP/merged.ids"
+mkdir -p "$E2E_TMP/merged"
+while read -r id; do curl -sf -o "$E2E_TMP/merged/$id.pb.gz" "$CORRELATOR_URL/api/v1/profiles/$id/pprof"; done <"$E2E_TMP/merged.ids"
+merged_count=$(wc -l <"$E2E_TMP/merged.ids")
+range="service=labelled-work&type=cpu&sample_type=cpu&from=$((merged_to - 3600))&to=$merged_to"
+go tool pprof -top -nodecount=100000 -nodefraction=0 -sample_index=cpu -unit=ns "$E2E_TMP"/merged/*.pb.gz >"$E2E_TMP/merged.go.txt" 2>/dev/null
+curl -sf -o "$E2E_TMP/merged.top.json" "$CORRELATOR_URL/api/v1/query/top?$range&limit=100000"
+check "merged top of $merged_count CPU profiles equals go tool pprof -top over the same files" \
+    python3 "$HERE/compare_top.py" "$E2E_TMP/merged.top.json" "$E2E_TMP/merged.go.txt"
+check "the merge counted $merged_count profiles" python3 -c "import json,sys; sys.exit(json.load(open('$E2E_TMP/merged.top.json'))['profiles'] != $merged_count or $merged_count < 2)"
+curl -sf -o "$E2E_TMP/merged.pb.gz" "$CORRELATOR_URL/api/v1/query/pprof?$range"
+go tool pprof -top -nodecount=100000 -nodefraction=0 -sample_index=cpu -unit=ns "$E2E_TMP/merged.pb.gz" >"$E2E_TMP/merged.ours.txt" 2>/dev/null
+check "go tool pprof reads the merged pprof and prints the same flat and cum per function" python3 -c '
+import sys
+def rows(path):
+    found, on = {}, False
+    for line in open(path).read().splitlines():
+        if on:
+            f = line.split()
+            name = " ".join(f[5:]).replace(" (partial-inline)", "").replace(" (inline)", "")
+            found[name] = (f[0], f[3])
+        elif line.startswith("      flat  flat%"):
+            on = True
+    return found
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+sys.exit(not a or a != b)' "$E2E_TMP/merged.go.txt" "$E2E_TMP/merged.ours.txt"
 finish
