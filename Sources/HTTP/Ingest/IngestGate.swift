@@ -39,6 +39,9 @@ struct IngestGate: RouterMiddleware {
         }
         do {
             return try await gate(request, context: context, writer: writer, queue: queue, next: next)
+        } catch let error as HTTPError where path == "/push.v1.PusherService/Push" {
+            // Connect clients read errors as {"code", "message"}.
+            throw ConnectError(error)
         } catch let error as HTTPError where writer == .traces {
             // OTLP/HTTP clients read a google.rpc.Status in the request's encoding.
             guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else { throw error }

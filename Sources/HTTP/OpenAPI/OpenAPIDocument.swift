@@ -406,6 +406,31 @@ enum OpenAPIDocument {
                         items: {$ref: "#/components/schemas/TopFunction"}
             "404": {$ref: "#/components/responses/NotFound"}
             "503": {$ref: "#/components/responses/Unavailable"}
+      /push.v1.PusherService/Push:
+        post:
+          tags: [ingest]
+          summary: Pyroscope's push API (Connect unary), as its SDKs and Grafana Alloy send profiles.
+          description: "A push.v1.PushRequest in application/proto or application/json (Content-Encoding gzip allowed): series of labels (__name__ the profile type, service_name the service) and raw pprof samples. Errors are Connect's {code, message}; a POST to any other Connect procedure answers 501 unimplemented."
+          operationId: pyroscopePush
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {type: object}
+          responses:
+            "200":
+              description: the empty PushResponse, after commit
+              content:
+                application/proto:
+                  schema: {type: string, format: binary}
+                application/json:
+                  schema: {type: object}
+            "400": {description: "Connect invalid_argument: the message says which field or byte", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
+            "429": {description: "Connect resource_exhausted (a limit)", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
+            "503": {description: "Connect unavailable: retry", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
+            default: {description: "a Connect error", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
       /api/v1/profiles/{id}/pprof:
         get:
           tags: [query]
@@ -841,6 +866,12 @@ enum OpenAPIDocument {
         Error:
           description: error
       schemas:
+        ConnectError:
+          type: object
+          required: [code, message]
+          properties:
+            code: {type: string, description: "Connect's code: invalid_argument, resource_exhausted, unavailable, unimplemented, …"}
+            message: {type: string}
         TraceID: {type: string, description: "32 hex digits, not all zero (W3C Trace Context)", pattern: "^(?!0{32})[0-9a-fA-F]{32}$"}
         SpanID: {type: string, description: "16 hex digits, not all zero", pattern: "^(?!0{16})[0-9a-fA-F]{16}$"}
         Time: {type: string, description: RFC 3339 with nanoseconds}

@@ -3,7 +3,9 @@ import Hummingbird
 
 /// Tells a request that no route takes what went wrong, instead of Hummingbird's empty 404:
 /// 405 Method Not Allowed with `Allow` when its path is served for other methods (a `GET` of
-/// `/api/v1/write`, as Prometheus answers too), 404 naming the method and path otherwise.
+/// `/api/v1/write`, as Prometheus answers too), 404 naming the method and path otherwise; a
+/// POST to a Connect procedure no route takes (`/push.v1.PusherService/PushStream`) gets
+/// Connect's `unimplemented`.
 ///
 /// Added after every route, so it runs only in front of the router's not-found responder: every
 /// request it sees matched no route.
@@ -33,6 +35,10 @@ struct UnroutedRequests: RouterMiddleware {
         let path = request.uri.path
         let allowed = methods(servedAt: path)
         guard !allowed.isEmpty else {
+            if request.method == .post, Self.isConnectProcedure(path) {
+                // A Connect client (Pyroscope's SDKs, Alloy, Grafana) reads Connect's error shape.
+                throw ConnectError(.unimplemented, "\(path.dropFirst().prefix(200)) is not a method this server implements")
+            }
             throw HTTPError(.notFound, message: "no route for \(request.method) \(path.prefix(200)); the API is described at /openapi.yaml")
         }
         let list = allowed.map(\.rawValue).joined(separator: ", ")
@@ -40,6 +46,13 @@ struct UnroutedRequests: RouterMiddleware {
             .methodNotAllowed, headers: [.allow: list],
             message: "\(request.method) is not allowed on \(path.prefix(200)); it takes \(list)"
         )
+    }
+
+    /// `/<package>.<Service>/<Method>`, the path of a Connect (or gRPC) procedure.
+    static func isConnectProcedure(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0].isEmpty && parts[1].contains(".") && !parts[2].isEmpty
+            && parts[2].first?.isUppercase == true
     }
 
     /// The methods of the routes whose path matches `path`, sorted by name.

@@ -12,6 +12,7 @@ import ProfileIndex
 /// - `POST /ingest?name=app.cpu{k=v}&from=&until=&format=pprof` — Pyroscope's push API (raw
 ///   body or `multipart/form-data` with a `profile` part);
 /// - `POST /v1development/profiles` — OTLP profiles (protobuf);
+/// - `POST /push.v1.PusherService/Push` — Pyroscope's Connect push API (its SDKs, Alloy);
 /// - `GET /api/v1/profiles/{id}/pprof` — the bytes as received, for `go tool pprof URL`;
 /// - `GET /api/v1/profiles/{id}/top?sample_type=&limit=` — stored flat/cum per function.
 struct ProfileController {
@@ -27,6 +28,7 @@ struct ProfileController {
         router.post("/api/v1/profiles") { request, context in try await ingestPprof(request, context: context) }
         router.post("/ingest") { request, context in try await ingestPyroscope(request, context: context) }
         router.post("/v1development/profiles") { request, context in try await ingestOTLP(request, context: context) }
+        router.post("/push.v1.PusherService/Push") { request, context in try await pyroscopePush(request, context: context) }
         router.get("/api/v1/profiles/{id}/pprof") { request, context in try await raw(request, context: context) }
         router.get("/api/v1/profiles/{id}/top") { request, context in try await top(request, context: context) }
     }
@@ -166,12 +168,12 @@ struct ProfileController {
     // MARK: - Helpers
 
     /// The body within the limits, `Content-Encoding` undone.
-    private func pprofBody(_ request: Request) async throws -> ByteBuffer {
+    func pprofBody(_ request: Request) async throws -> ByteBuffer {
         let collected = try await RequestBody.collect(request, limits: limits)
         return try RequestBody.decode(collected, contentEncoding: request.headers[.contentEncoding], limits: limits)
     }
 
-    private func decodePprof(_ body: ByteBuffer) throws -> Profile {
+    func decodePprof(_ body: ByteBuffer) throws -> Profile {
         guard body.readableBytes > 0 else { throw ProfileIngestError("empty body: expected a pprof profile") }
         do {
             return try PprofDecoder(limits: decodingLimits).decode(body)
@@ -185,7 +187,7 @@ struct ProfileController {
         return ProfileIngestError("\(what): \(error)", status: tooLarge ? .contentTooLarge : .badRequest)
     }
 
-    private func makeUpload(
+    func makeUpload(
         tenant: String, service: String?, kindName: String?, profileID: String?,
         from: Substring?, until: Substring?, labels: [String: String], raw: ByteBuffer, profile: Profile
     ) throws -> ProfileUpload {
@@ -227,7 +229,7 @@ struct ProfileController {
         )
     }
 
-    private func write(_ uploads: [ProfileUpload], route: String) async throws {
+    func write(_ uploads: [ProfileUpload], route: String) async throws {
         let stored: [Bool]
         do {
             stored = try await Self.databaseCall { try await store.writeProfiles(uploads) }

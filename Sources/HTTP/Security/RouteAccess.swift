@@ -30,6 +30,7 @@ enum RouteAccess: Equatable {
         "/api/v1/profiles": .profiles,
         "/ingest": .profiles,
         "/v1development/profiles": .profiles,
+        "/push.v1.PusherService/Push": .profiles,
     ]
 
     init(method: HTTPRequest.Method, path: String) {

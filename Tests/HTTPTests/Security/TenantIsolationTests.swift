@@ -53,7 +53,28 @@ struct TenantIsolationTests {
             "/api/v1/profiles": ("?service=checkout&type=cpu&profile_id=\(profileID)", [:], try fixture("pprof-go119/cpu.pb.gz")),
             "/ingest": ("?name=checkout.heap%7Bteam%3D\(profileID)%7D&format=pprof", [:], try fixture("pprof-go119/heap.pb.gz")),
             "/v1development/profiles": ("", [.contentType: "application/x-protobuf"], OTLPRequest.bytes()),
+            "/push.v1.PusherService/Push": ("", [.contentType: "application/proto"], try pyroscopePush(profileID: profileID)),
         ]
+    }
+
+    /// A Pyroscope `PushRequest`: one series (`__name__`, `service_name`, `team`) holding the
+    /// fixture CPU profile under sample id `profileID`.
+    static func pyroscopePush(profileID: String, file: String = "pprof-go119/cpu.pb.gz", labels: [(String, String)]? = nil) throws -> [UInt8] {
+        var request = TestProtobufWriter()
+        let raw = try fixture(file)
+        request.message(1) { series in
+            for (name, value) in labels ?? [("__name__", "process_cpu"), ("service_name", "checkout"), ("team", profileID)] {
+                series.message(1) { pair in
+                    pair.string(1, name)
+                    pair.string(2, value)
+                }
+            }
+            series.message(2) { sample in
+                sample.bytes(1, raw)
+                sample.string(2, profileID)
+            }
+        }
+        return request.bytes
     }
 
     static let remoteWriteTrace = "4242aabbccddeeff0011223344556677"

@@ -1,0 +1,90 @@
+import Correlator
+import Foundation
+import HTTP
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// Pyroscope's Connect push API through the router against a real PostgreSQL, with the Go
+/// runtime's CPU profile (its samples carry `span_id` labels) inside the `PushRequest`.
+@Suite("Pyroscope push (push.v1.PusherService/Push)")
+struct PyroscopePushTests {
+    static func withApp(_ body: @Sendable @escaping (any TestClientProtocol, PostgresClient) async throws -> Void) async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let app = Application(router: buildRouter(store: try TestDatabase.makeStore(client), configuration: CorrelatorConfiguration()))
+            try await app.test(.router) { http in try await body(http, client) }
+        }
+    }
+
+    static func push(_ http: any TestClientProtocol, _ body: [UInt8], headers: HTTPFields, path: String = "/push.v1.PusherService/Push") async throws -> (HTTPResponse.Status, String?, String) {
+        try await http.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
+            ($0.status, $0.headers[.contentType], String(buffer: $0.body))
+        }
+    }
+
+    static func rows(_ client: PostgresClient, _ sql: PostgresQuery) async throws -> [String] {
+        var found: [String] = []
+        for try await text in try await client.query(sql).decode(String.self) { found.append(text) }
+        return found
+    }
+
+    @Test func aProtoPushIsStoredWithItsLabelsAndSpanLinks() async throws {
+        try await Self.withApp { http, client in
+            let body = try TenantIsolationTests.pyroscopePush(
+                profileID: "9b0cc9d8-0d6e-4a4e-9d39-37c4f0e5a001",
+                labels: [("__name__", "process_cpu"), ("service_name", "checkout"), ("pod", "a"), ("__session_id__", "1234")]
+            )
+            let gzipped = [UInt8](try TraceRouteTests.gzip(Data(body)))
+            let (status, contentType, text) = try await Self.push(http, gzipped, headers: [.contentType: "application/proto", .contentEncoding: "gzip"])
+            #expect(status == .ok, "\(text)")
+            #expect(contentType == "application/proto")
+            #expect(text.isEmpty, "an empty PushResponse")
+            let stored = try await Self.rows(client, "SELECT profile_id || ' ' || service || ' ' || type || ' ' || labels::text FROM profiles")
+            #expect(stored == [#"9b0cc9d8-0d6e-4a4e-9d39-37c4f0e5a001 checkout cpu {"pod": "a"}"#])
+            // The samples' span_id labels became per-span rows, as for every pprof upload.
+            let spans = try await Self.rows(client, "SELECT count(*)::text FROM span_profiles")
+            #expect(Int(spans.first ?? "0") ?? 0 > 10)
+            // A retry of the same push adds nothing.
+            _ = try await Self.push(http, gzipped, headers: [.contentType: "application/proto", .contentEncoding: "gzip"])
+            #expect(try await Self.rows(client, "SELECT count(*)::text FROM profiles") == ["1"])
+        }
+    }
+
+    @Test func aJSONPushIsStored() async throws {
+        try await Self.withApp { http, client in
+            let raw = try TenantIsolationTests.fixture("pprof-go119/heap.pb.gz")
+            let json = #"{"series":[{"labels":[{"name":"__name__","value":"memory"},{"name":"service_name","value":"billing"}],"samples":[{"rawProfile":"\#(Data(raw).base64EncodedString())","ID":"heap-1"}]}]}"#
+            let (status, contentType, text) = try await Self.push(http, Array(json.utf8), headers: [.contentType: "application/json"])
+            #expect(status == .ok, "\(text)")
+            #expect(contentType == "application/json")
+            #expect(text == "{}")
+            #expect(try await Self.rows(client, "SELECT profile_id || ' ' || service || ' ' || type FROM profiles") == ["heap-1 billing heap"])
+        }
+    }
+
+    @Test func badPushesGetConnectErrorsAndStoreNothing() async throws {
+        try await Self.withApp { http, client in
+            func expectError(_ result: (HTTPResponse.Status, String?, String), _ status: HTTPResponse.Status, _ code: String, mentioning words: [String]) {
+                #expect(result.0 == status, "\(result.2)")
+                let object = (try? JSONSerialization.jsonObject(with: Data(result.2.utf8))) as? [String: Any]
+                #expect(object?["code"] as? String == code, "\(result.2)")
+                let message = object?["message"] as? String ?? ""
+                for word in words { #expect(message.contains(word), "'\(word)' in \(message)") }
+            }
+            // Not a PushRequest: the message names the byte.
+            expectError(try await Self.push(http, [0x0a, 0xff, 0xff], headers: [.contentType: "application/proto"]), .badRequest, "invalid_argument", mentioning: ["PushRequest", "byte"])
+            // A sample that is not pprof: the field path.
+            var request = TestProtobufWriter()
+            request.message(1) { series in series.message(2) { sample in sample.bytes(1, Array("not a profile".utf8)) } }
+            expectError(try await Self.push(http, request.bytes, headers: [.contentType: "application/proto"]), .badRequest, "invalid_argument", mentioning: ["series[0].samples[0].raw_profile"])
+            expectError(try await Self.push(http, Array("[1]".utf8), headers: [.contentType: "application/json"]), .badRequest, "invalid_argument", mentioning: ["JSON"])
+            expectError(try await Self.push(http, [], headers: [.contentType: "text/plain"]), .badRequest, "invalid_argument", mentioning: ["application/proto"])
+            // Another method of the service.
+            expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/push.v1.PusherService/PushStream"), .notImplemented, "unimplemented", mentioning: ["push.v1.PusherService/PushStream"])
+            expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/querier.v1.QuerierService/SelectMergeStacktraces"), .notImplemented, "unimplemented", mentioning: ["SelectMergeStacktraces"])
+            #expect(try await Self.rows(client, "SELECT count(*)::text FROM profiles") == ["0"])
+        }
+    }
+}
