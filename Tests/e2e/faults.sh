@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fault test with real clients sending steadily: the OpenTelemetry Python SDK (OTLP/HTTP spans)
-# and Prometheus 2.42 (remote write of a target whose every scrape carries a new exemplar).
+# Fault test with real clients sending steadily: the OpenTelemetry Python SDK (OTLP/HTTP spans),
+# Prometheus 2.42 (remote write of a target whose every scrape carries a new exemplar) and a
+# Pyroscope-style agent pushing profiles to /push.v1.PusherService/Push (retrying as agents do).
 # Each round:
 #  (a) PostgreSQL stops (pg_ctl, fast) for CHAOS_DOWN_SECONDS and restarts: ingest answers
 #      503 + Retry-After meanwhile;
@@ -111,6 +112,9 @@ OTEL_EXPORTER_OTLP_ENDPOINT=$URL OTEL_EXPORTER_OTLP_TIMEOUT=30 \
     python3 "$HERE/send_spans.py" "$DIR/stop" "$DIR/acked.txt" "$DIR/summary.json" >"$DIR/sender.log" 2>&1 &
 SENDER=$!
 E2E_PIDS+=("$SENDER")
+python3 "$HERE/send_pushes.py" "$URL" "$E2E_ROOT/Tests/Fixtures/pprof-go119/cpu.pb.gz" "$DIR/stop" "$DIR/pushes.txt" "$DIR/pushes.json" >"$DIR/pusher.log" 2>&1 &
+PUSHER=$!
+E2E_PIDS+=("$PUSHER")
 sleep 5
 
 # One large export killed mid-COPY, then sent again (the same bytes) until acknowledged.
@@ -191,6 +195,20 @@ check "every acknowledged span is in the database ($missing of $acked missing)" 
 check "no span is stored twice ($duplicates duplicate rows)" test "$duplicates" -eq 0
 check "the SDK caught up: its last export succeeded" python3 -c "import json,sys; sys.exit(not json.load(open('$DIR/summary.json'))['last_ok'])"
 
+# Pyroscope pushes: every acknowledged sample id is stored, once.
+for _ in $(seq 1 150); do kill -0 "$PUSHER" 2>/dev/null || break; sleep 0.2; done
+sort -u "$DIR/pushes.txt" >"$DIR/pushes.sorted"
+sql "SELECT profile_id FROM profiles WHERE tenant = 'default' AND service = 'chaos-push'" | sort >"$DIR/pushes.stored"
+pushed=$(python3 -c "import json; print(json.load(open('$DIR/pushes.json'))['sent'])" 2>/dev/null || echo 0)
+acked=$(wc -l <"$DIR/pushes.sorted")
+stored=$(sort -u "$DIR/pushes.stored" | wc -l)
+missing=$(comm -23 "$DIR/pushes.sorted" "$DIR/pushes.stored" | wc -l)
+duplicates=$(($(wc -l <"$DIR/pushes.stored") - stored))
+echo "    profiles (Pyroscope push): $pushed sent, $acked acknowledged, $stored stored, $missing acknowledged but missing, $duplicates duplicate rows"
+check "the pusher had profiles acknowledged ($acked)" test "$acked" -gt 5
+check "every acknowledged push is in the database ($missing of $acked missing)" test "$missing" -eq 0
+check "no pushed profile is stored twice ($duplicates duplicate rows)" test "$duplicates" -eq 0
+
 # Bulk exports killed mid-COPY: each batch is stored whole, once.
 while read -r tag sent attempts; do
     read -r rows distinct <<<"$(sql "SELECT count(*), count(DISTINCT span_id) FROM spans WHERE tenant = 'default' AND service = 'chaos-bulk' AND attributes->'span'->>'bulk.tag' = '$tag'")"
@@ -247,6 +265,7 @@ no_process_left() {  # the postmaster (and so its children) exited, the pid file
     [ -e "$DATA/postgres/postmaster.pid" ] && left="$left postmaster.pid"
     kill -0 "$CORRELATOR_PID" 2>/dev/null && left="$left correlator"
     kill -0 "$SENDER" 2>/dev/null && left="$left sender"
+    kill -0 "$PUSHER" 2>/dev/null && left="$left pusher"
     [ -z "$left" ] || { echo "    left behind:$left"; return 1; }
 }
 check "no process of this run is left behind (postmaster $postmaster, correlator, sender)" no_process_left
