@@ -16,6 +16,11 @@ public struct ProtobufWriter: Sendable {
     }
 
     /// Writes a base-128 varint.
+    /// Appends bytes already encoded as fields (a run of messages built apart).
+    public mutating func writeRaw(_ encoded: some Sequence<UInt8>) {
+        bytes.append(contentsOf: encoded)
+    }
+
     public mutating func writeVarint(_ value: UInt64) {
         var rest = value
         while rest >= 0x80 {

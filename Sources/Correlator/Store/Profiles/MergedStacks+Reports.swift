@@ -1,7 +1,4 @@
-import CompressNIO
-import NIOCore
 import ProfileIndex
-import ProtobufWire
 
 extension MergedStacks {
     /// The function of a stack frame; an id missing from `functions` (a dictionary row
@@ -58,72 +55,18 @@ extension MergedStacks {
     }
 
     /// The merge as one gzip-compressed pprof profile that `go tool pprof` opens: its sample
-    /// type, one sample per stack, one location and function per function, the largest period
-    /// (CPU: `cpu/nanoseconds`), the earliest start and the summed duration, as pprof's own
-    /// merge does.
+    /// type, one sample per stack, the largest period (CPU: `cpu/nanoseconds`), the earliest
+    /// start and the summed duration, as pprof's own merge does.
     public func pprof() throws -> [UInt8] {
-        var strings: [String] = [""]
-        var stringIndex: [String: Int] = ["": 0]
-        func string(_ text: String) -> UInt64 {
-            if let known = stringIndex[text] { return UInt64(known) }
-            strings.append(text)
-            stringIndex[text] = strings.count - 1
-            return UInt64(strings.count - 1)
-        }
-        // pprof ids start at 1: location n and function n are the n-th distinct function.
-        var number: [Int64: UInt64] = [:]
-        var order: [Int64] = []
-        for frames in stacks.values {
-            for id in frames where number[id] == nil {
-                order.append(id)
-                number[id] = UInt64(order.count)
-            }
-        }
-        var writer = ProtobufWriter(capacity: 64 + values.count * 24)
-        writer.writeMessageField(1) { type in
-            type.writeVarintField(1, string(sampleType.type))
-            type.writeVarintField(2, string(sampleType.unit))
-        }
+        let periodType = sampleType.type == "cpu" ? ProfileValueType(type: "cpu", unit: "nanoseconds") : sampleType
+        var encoder = PprofEncoder(sampleTypes: [sampleType], periodType: periodType, period: period)
+        encoder.timeNanos = startNanos
+        encoder.durationNanos = durationNanos
         for (stack, value) in values.sorted(by: { $0.key < $1.key }) where value != 0 {
             guard let frames = stacks[stack] else { continue }
-            writer.writeMessageField(2) { sample in
-                sample.writePackedVarintField(1, frames.reversed().map { number[$0]! })
-                sample.writePackedVarintField(2, [UInt64(bitPattern: value)])
-            }
+            encoder.addSample(stack: frames.map(function), values: [value])
         }
-        for id in order {
-            writer.writeMessageField(4) { location in
-                location.writeVarintField(1, number[id]!)
-                location.writeMessageField(4) { line in line.writeVarintField(1, number[id]!) }
-            }
-        }
-        for id in order {
-            let info = function(id)
-            let name = string(info.name)
-            let file = string(info.filename)
-            writer.writeMessageField(5) { entry in
-                entry.writeVarintField(1, number[id]!)
-                entry.writeVarintField(2, name)
-                entry.writeVarintField(3, name)
-                entry.writeVarintField(4, file)
-            }
-        }
-        let periodType = sampleType.type == "cpu" ? ProfileValueType(type: "cpu", unit: "nanoseconds") : sampleType
-        let periodTypeName = string(periodType.type)
-        let periodTypeUnit = string(periodType.unit)
-        for text in strings {
-            writer.writeStringField(6, text)
-        }
-        if startNanos != 0 { writer.writeInt64Field(9, startNanos) }
-        if durationNanos != 0 { writer.writeInt64Field(10, durationNanos) }
-        writer.writeMessageField(11) { type in
-            type.writeVarintField(1, periodTypeName)
-            type.writeVarintField(2, periodTypeUnit)
-        }
-        if period != 0 { writer.writeInt64Field(12, period) }
-        var plain = ByteBuffer(bytes: writer.bytes)
-        var compressed = try plain.compress(with: .gzip)
-        return compressed.readBytes(length: compressed.readableBytes) ?? []
+        return try encoder.gzipped()
     }
 
     /// Both merges in one tree, as `go tool pprof -diff_base=BASELINE -normalize` compares
