@@ -3,7 +3,7 @@
 # documents span profiles (OpenTelemetry SDK + pyroscope-io + pyroscope-otel) pushes its CPU
 # profiles to /push.v1.PusherService/Push and its spans to /v1/traces. Its slow requests must
 # resolve, through the span id labels the SDK puts on the samples, to the function that burned
-# their CPU.
+# their CPU. py-spy's folded output goes to /ingest, Pyroscope's format by default.
 source "$(dirname "$0")/lib/common.bash"
 HERE=$(cd "$(dirname "$0")/pyroscope" && pwd)
 echo "pyroscope: the Pyroscope Python SDK (pyroscope-io) with pyroscope-otel and the OpenTelemetry SDK"
@@ -55,6 +55,32 @@ check "the merged CPU profile of py-checkout names burn_cpu_in_checkout" python3
 import json, sys, urllib.request
 top = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query/top?service=py-checkout&type=cpu&limit=5"))
 sys.exit(not any("burn_cpu_in_checkout" in f["function"] for f in top["functions"]))' "$CORRELATOR_URL"
+echo "-- py-spy: its folded output (--format raw) pushed to /ingest as Pyroscope's default format"
+if py-spy record --format raw -o "$E2E_TMP/spy.txt" --rate 100 --nonblocking -- python3 "$HERE/spin.py" >"$E2E_TMP/py-spy.log" 2>&1; then
+    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$E2E_TMP/spy.txt" \
+        "$CORRELATOR_URL/ingest?name=spy-app.cpu%7Benv%3De2e%7D&spyName=pyspy&sampleRate=100")
+    check "the folded profile is accepted ($status)" test "$status" = 200
+    check "its numbers are py-spy's: flat samples per frame and the total, counted from the file" python3 - "$CORRELATOR_URL" "$E2E_TMP/spy.txt" <<'PY'
+import json, sys, urllib.request
+url, path = sys.argv[1], sys.argv[2]
+flat, total = {}, 0
+for line in open(path).read().splitlines():
+    stack, _, count = line.rpartition(" ")
+    frames = [f for f in stack.strip().split(";") if f]
+    if not frames:
+        continue
+    flat[frames[-1]] = flat.get(frames[-1], 0) + int(count)
+    total += int(count)
+profiles = json.load(urllib.request.urlopen(url + "/api/v1/profiles?service=spy-app"))["profiles"]
+top = json.load(urllib.request.urlopen(f"{url}/api/v1/profiles/{profiles[0]['profile_id']}/top?sample_type=samples&limit=100000"))
+mine = {f["function"]: f["flat"] for f in top["functions"] if f["flat"]}
+print(f"    {len(flat)} frames, {total} samples in the file; stored total {top['total']}, hot_loop {mine.get(next((k for k in mine if k.startswith('hot_loop')), ''), 0)}")
+sys.exit(not (top["total"] == total and mine == flat and any(k.startswith("hot_loop") for k in mine) and profiles[0]["labels"].get("pyroscope_spy") == "pyspy"))
+PY
+else
+    check "py-spy recorded the program (py-spy.log: $(tail -1 "$E2E_TMP/py-spy.log"))" false
+fi
+
 if [ "$E2E_FAILED" -gt 0 ]; then
     echo "--- app log"; tail -10 "$E2E_TMP/app.log"
     echo "--- correlator log"; grep -v '^$' "$E2E_TMP/pyroscope/correlator.log" | tail -10

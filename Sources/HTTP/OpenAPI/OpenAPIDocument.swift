@@ -191,17 +191,22 @@ enum OpenAPIDocument {
       /ingest:
         post:
           tags: [ingest]
-          summary: Pyroscope-compatible profile ingest (name, from, until, format=pprof).
+          summary: Pyroscope-compatible profile ingest (name, from, until, format pprof, folded or lines).
           operationId: pyroscopeIngest
           parameters:
             - {name: name, in: query, required: true, description: "application name and labels, app.cpu{k=v,…}", schema: {type: string, minLength: 1}}
             - {name: from, in: query, schema: {type: string}}
             - {name: until, in: query, schema: {type: string}}
-            - {name: format, in: query, description: "only pprof (415 otherwise)", schema: {type: string, enum: [pprof]}}
+            - {name: format, in: query, description: "pprof, folded (a;b;c 12 per line) or lines (a;b;c per sample); without it, pprof when the body is gzip'd, else folded", schema: {type: string, enum: [pprof, folded, lines]}}
+            - {name: units, in: query, description: "folded/lines values: samples (CPU, default), objects, bytes, goroutines, lock_samples, lock_nanoseconds", schema: {type: string}}
+            - {name: sampleRate, in: query, description: "Hz of CPU samples (default 100): a sample is 1/sampleRate s of CPU", schema: {type: integer, minimum: 1}}
+            - {name: spyName, in: query, description: "the profiler (stored as label pyroscope_spy)", schema: {type: string}}
           requestBody:
             content:
               application/octet-stream:
                 schema: {type: string, format: binary}
+              text/plain:
+                schema: {type: string}
               multipart/form-data:
                 schema: {type: object}
           responses:

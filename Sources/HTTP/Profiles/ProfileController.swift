@@ -9,8 +9,10 @@ import ProfileIndex
 
 /// Profile ingest and queries:
 /// - `POST /api/v1/profiles?service=&type=&profile_id=&from=&until=&<label>=` — a pprof body;
-/// - `POST /ingest?name=app.cpu{k=v}&from=&until=&format=pprof` — Pyroscope's push API (raw
-///   body or `multipart/form-data` with a `profile` part);
+/// - `POST /ingest?name=app.cpu{k=v}&from=&until=&format=` — Pyroscope's ingest API: pprof
+///   (raw or `multipart/form-data` with a `profile` part), or folded / lines text (the default
+///   without `format` unless the body is gzip'd pprof) with `units` and `sampleRate`; `spyName`
+///   becomes the label `pyroscope_spy`;
 /// - `POST /v1development/profiles` — OTLP profiles (protobuf);
 /// - `POST /push.v1.PusherService/Push` — Pyroscope's Connect push API (its SDKs, Alloy);
 /// - `GET /api/v1/profiles/{id}/pprof` — the bytes as received, for `go tool pprof URL`;
@@ -59,25 +61,57 @@ struct ProfileController {
 
     func ingestPyroscope(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
         let query = request.queryParameters
-        if let format = query["format"], !format.isEmpty, format != "pprof" {
-            throw ProfileIngestError("format '\(format)' is not supported; send pprof (format=pprof)", status: .unsupportedMediaType)
+        let format = query["format"].map(String.init) ?? ""
+        guard ["", "pprof", "folded", "lines"].contains(format) else {
+            throw ProfileIngestError("format '\(format)' is not supported; send pprof, folded or lines", status: .unsupportedMediaType)
         }
         guard let nameText = query["name"], !nameText.isEmpty else {
             throw ProfileIngestError("query parameter 'name' (app.cpu{k=v,…}) is required")
         }
         let name = try PyroscopeName(parsing: String(nameText))
         var body = try await pprofBody(request)
+        var isPprof = format == "pprof"
         if let contentType = request.headers[.contentType], let boundary = MultipartFormData.boundary(contentType: contentType) {
             let form = try MultipartFormData(body, boundary: boundary)
             guard let part = form.part(named: "profile") else {
                 throw ProfileIngestError("multipart body has no 'profile' part (parts: \(form.parts.map(\.name).joined(separator: ", ")))")
             }
             body = part
+            isPprof = format.isEmpty || format == "pprof"
+        } else if format.isEmpty {
+            // No format: pprof when it looks like one (gzip), else Pyroscope's default, folded.
+            isPprof = body.readableBytesView.starts(with: [0x1f, 0x8b])
         }
-        let profile = try decodePprof(body)
+        var labels = name.labels
+        // The profiler, under the label Pyroscope gives it.
+        if let spy = query["spyName"], !spy.isEmpty, labels["pyroscope_spy"] == nil { labels["pyroscope_spy"] = String(spy) }
+        var kindName = name.kind?.rawValue
+        let profile: Profile
+        if isPprof {
+            profile = try decodePprof(body)
+        } else {
+            let units = query["units"].map(String.init) ?? ""
+            let rate = try query["sampleRate"].map { text -> Int64 in
+                guard let rate = Int64(text), rate > 0 else { throw ProfileIngestError("sampleRate '\(text)' is not a positive integer (Hz)") }
+                return rate
+            } ?? 100
+            let encoder: PprofEncoder
+            do {
+                encoder = try FoldedStacks.parse(
+                    Substring(String(decoding: body.readableBytesView, as: UTF8.self)), format: format == "lines" ? .lines : .folded,
+                    units: units, sampleRate: rate, maxSamples: limits.maxSamplesPerProfile
+                )
+            } catch let error as FoldedStacks.ParseError {
+                throw ProfileIngestError("\(format.isEmpty ? "folded" : format) body: \(error)", status: error.reason.contains("max_samples_per_profile") ? .contentTooLarge : .badRequest)
+            }
+            let bytes = try encoder.gzipped()
+            body = ByteBuffer(bytes: bytes)
+            profile = try decodePprof(body)
+            if kindName == nil, units.hasPrefix("lock") { kindName = ProfileKind.mutex.rawValue }
+        }
         let upload = try makeUpload(
-            tenant: context.tenant, service: name.service, kindName: name.kind?.rawValue, profileID: nil,
-            from: query["from"], until: query["until"], labels: name.labels, raw: body, profile: profile
+            tenant: context.tenant, service: name.service, kindName: kindName, profileID: nil,
+            from: query["from"], until: query["until"], labels: labels, raw: body, profile: profile
         )
         try await write([upload], route: "pyroscope")
         return Response(status: .ok)

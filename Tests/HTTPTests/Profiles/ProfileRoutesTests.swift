@@ -227,7 +227,7 @@ struct ProfileRoutesTests {
                 seen += 1
                 #expect(service == "shop")
                 #expect(kind == "cpu")
-                #expect(labels == #"{"env": "prod", "region": "eu"}"#)
+                #expect(labels == #"{"env": "prod", "region": "eu", "pyroscope_spy": "gospy"}"#)
                 #expect(start == 1_795_442_820)
                 #expect(duration == 10_000_000_000)
                 #expect(length == bytes.count)
@@ -250,6 +250,21 @@ struct ProfileRoutesTests {
                 #expect(length == heap.count)
             }
             #expect(try await Self.post(http, "/ingest?name=shop.cpu&format=trie", bytes).0 == .unsupportedMediaType)
+
+            // Folded text (Pyroscope's default without format) and lines, counts by hand.
+            let folded = Array("main;handle;hot 30\nmain;handle;cold 10\n".utf8)
+            #expect(try await Self.post(http, "/ingest?name=texty.cpu%7Benv%3Dci%7D&from=1795442820&sampleRate=50", folded).0 == .ok)
+            for try await (kind, totals, labels) in try await client.query("SELECT type, totals::text, labels::text FROM profiles WHERE service = 'texty'").decode((String, String, String).self) {
+                #expect(kind == "cpu")
+                #expect(totals == "{40,800000000}", "40 samples of 20 ms")
+                #expect(labels == #"{"env": "ci"}"#)
+            }
+            #expect(try await Self.post(http, "/ingest?name=lines.cpu&format=lines&from=1795442820", Array("a;b\na;b\na;c\n".utf8)).0 == .ok)
+            var linesTotals: [String] = []
+            for try await totals in try await client.query("SELECT totals::text FROM profiles WHERE service = 'lines'").decode(String.self) { linesTotals.append(totals) }
+            #expect(linesTotals == ["{3,30000000}"])
+            let (badStatus, badBody) = try await Self.post(http, "/ingest?name=texty.cpu&format=folded", Array("a;b 1\na;b x\n".utf8))
+            #expect(badStatus == .badRequest && badBody.contains("line 2"), "\(badBody)")
             #expect(try await Self.post(http, "/ingest?name=shop.cpu%7Benv", bytes).0 == .badRequest)
         }
     }
