@@ -38,6 +38,9 @@ struct ExemplarsController {
         router.post("/api/v1/exemplars") { request, context in
             try await pushExposition(request, context: context)
         }
+        router.post("/v1/metrics") { request, context in
+            try await otlpMetrics(request, context: context)
+        }
         router.get("/api/v1/query_exemplars") { request, context in
             try await query(request, context: context)
         }
@@ -111,6 +114,38 @@ struct ExemplarsController {
         }
         try await store(exemplars, context: context)
         return Response(status: .noContent)
+    }
+
+    /// `POST /v1/metrics`: OTLP/HTTP metrics (protobuf or JSON, gzip). Correlator keeps the
+    /// exemplars that carry a trace id, under the series Prometheus would give them
+    /// (``PrometheusOTLPNaming``); the samples themselves are not stored. Answered with an
+    /// empty `ExportMetricsServiceResponse` after the commit.
+    func otlpMetrics(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
+        guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else {
+            throw HTTPError(.unsupportedMediaType, message: "Content-Type '\(request.headers[.contentType] ?? "")': OTLP/HTTP metrics are application/x-protobuf or application/json")
+        }
+        let collected = try await RequestBody.collect(request, limits: limits)
+        let body = try RequestBody.decode(collected, contentEncoding: request.headers[.contentEncoding], limits: limits)
+        let items: [OTLPMetricExemplar]
+        do {
+            switch encoding {
+            case .protobuf: items = try body.withUnsafeReadableBytes { try OTLPMetricsDecoder.exemplars(protobuf: $0) }
+            case .json: items = try OTLPMetricsDecoder.exemplars(json: Data(body.readableBytesView))
+            }
+        } catch let error as OTLPMetricsDecodingError {
+            return encoding.response(.badRequest, RPCStatus(code: .invalidArgument, message: error.description))
+        }
+        guard items.count <= limits.maxSeriesPerRequest else {
+            return encoding.response(.contentTooLarge, RPCStatus(code: .resourceExhausted, message: "\(items.count) exemplars in one export exceed max_series_per_request (\(limits.maxSeriesPerRequest))"))
+        }
+        let (exemplars, _) = PrometheusOTLPNaming.exemplars(items, defaultTimestamp: Self.nowMilliseconds(), idKeys: idKeys)
+        if !exemplars.isEmpty {
+            try await store(exemplars, context: context)
+        }
+        switch encoding {
+        case .protobuf: return encoding.response(.ok, [])
+        case .json: return encoding.response(.ok, Array("{}".utf8))
+        }
     }
 
     private func store(_ exemplars: [Exemplar], context: CorrelatorRequestContext) async throws {

@@ -42,7 +42,7 @@ struct IngestGate: RouterMiddleware {
         } catch let error as HTTPError where path == "/push.v1.PusherService/Push" {
             // Connect clients read errors as {"code", "message"}.
             throw ConnectError(error)
-        } catch let error as HTTPError where writer == .traces {
+        } catch let error as HTTPError where writer == .traces || path == "/v1/metrics" {
             // OTLP/HTTP clients read a google.rpc.Status in the request's encoding.
             guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else { throw error }
             let code: RPCStatus.Code = switch error.status {

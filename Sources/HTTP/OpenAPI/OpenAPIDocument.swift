@@ -411,6 +411,32 @@ enum OpenAPIDocument {
                         items: {$ref: "#/components/schemas/TopFunction"}
             "404": {$ref: "#/components/responses/NotFound"}
             "503": {$ref: "#/components/responses/Unavailable"}
+      /v1/metrics:
+        post:
+          tags: [ingest]
+          summary: OTLP/HTTP metrics; the exemplars that carry a trace id are kept, under the series Prometheus's OTLP translation names.
+          description: "ExportMetricsServiceRequest as application/x-protobuf or application/json (Content-Encoding gzip allowed). Histogram exemplars sit on <name>_<unit>_bucket with their bucket's le, monotonic sums' on <name>_total; job and instance come from service.namespace/service.name and service.instance.id. Metric samples are not stored."
+          operationId: otlpMetrics
+          requestBody:
+            required: true
+            content:
+              application/x-protobuf:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {type: object}
+          responses:
+            "200":
+              description: ExportMetricsServiceResponse, after commit
+              content:
+                application/x-protobuf:
+                  schema: {type: string, format: binary}
+                application/json:
+                  schema: {type: object}
+            "400": {description: "google.rpc.Status: malformed export, the message says what and where"}
+            "413": {description: "google.rpc.Status: over a limit"}
+            "415": {description: "not protobuf or JSON"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
       /push.v1.PusherService/Push:
         post:
           tags: [ingest]

@@ -27,6 +27,7 @@ enum RouteAccess: Equatable {
         "/v1/traces": .traces,
         "/api/v1/write": .exemplars,
         "/api/v1/exemplars": .exemplars,
+        "/v1/metrics": .exemplars,
         "/api/v1/profiles": .profiles,
         "/ingest": .profiles,
         "/v1development/profiles": .profiles,

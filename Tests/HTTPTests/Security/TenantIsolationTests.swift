@@ -54,6 +54,7 @@ struct TenantIsolationTests {
             "/ingest": ("?name=checkout.heap%7Bteam%3D\(profileID)%7D&format=pprof", [:], try fixture("pprof-go119/heap.pb.gz")),
             "/v1development/profiles": ("", [.contentType: "application/x-protobuf"], OTLPRequest.bytes()),
             "/push.v1.PusherService/Push": ("", [.contentType: "application/proto"], try pyroscopePush(profileID: profileID)),
+            "/v1/metrics": ("", [.contentType: "application/json"], otlpMetrics()),
         ]
     }
 
@@ -75,6 +76,16 @@ struct TenantIsolationTests {
             }
         }
         return request.bytes
+    }
+
+    /// An OTLP JSON metrics export: one histogram exemplar with a trace id.
+    static func otlpMetrics() -> [UInt8] {
+        let now = UInt64(Date().timeIntervalSince1970) * 1_000_000_000
+        return Array("""
+            {"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"isolation"}}]},
+             "scopeMetrics":[{"metrics":[{"name":"isolation.duration","unit":"s","histogram":{"dataPoints":[{"explicitBounds":[1],
+             "exemplars":[{"timeUnixNano":"\(now)","asDouble":0.5,"traceId":"4242aabbccddeeff0011223344556688","spanId":"4242aabbccddeeff"}]}]}}]}]}]}
+            """.utf8)
     }
 
     static let remoteWriteTrace = "4242aabbccddeeff0011223344556677"
