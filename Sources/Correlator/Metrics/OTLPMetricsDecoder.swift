@@ -96,7 +96,7 @@ public enum OTLPMetricsDecoder {
                 }
             }
             return found
-        } catch let error as ProtobufDecodingError {
+        } catch {
             throw OTLPMetricsDecodingError(description: "ExportMetricsServiceRequest (protobuf): \(error)")
         }
     }
