@@ -13,4 +13,5 @@ func addCorrelationRoutes(to router: Router<CorrelatorRequestContext>, store: St
     ).addRoutes(to: router)
     ProfileQueryController(catalog: ProfileCatalog(client: store.client, logger: logger)).addRoutes(to: router)
     MergedProfileController(store: store).addRoutes(to: router)
+    TempoController(store: store).addRoutes(to: router)
 }

@@ -741,6 +741,52 @@ enum OpenAPIDocument {
                   schema: {type: object, required: [status, data], properties: {status: {type: string}, data: {type: array, items: {type: string}}}}
             "400": {$ref: "#/components/responses/BadRequest"}
             "503": {$ref: "#/components/responses/Unavailable"}
+      /api/traces/{id}:
+        get:
+          tags: [query]
+          summary: Tempo's trace by id, for Grafana's Tempo data source.
+          description: "Protobuf (Tempo's Trace, wire-identical to OTLP TracesData) for Accept application/protobuf, else JSON {\"batches\": [ResourceSpans…]}. Spans whose own profile samples are stored carry pyroscope.profile.id = their span id."
+          operationId: tempoTraceByID
+          parameters:
+            - {name: id, in: path, required: true, description: "trace id, up to 32 hex digits", schema: {type: string, minLength: 1}}
+          responses:
+            "200":
+              description: the trace
+              content:
+                application/json:
+                  schema: {type: object, required: [batches]}
+                application/protobuf:
+                  schema: {type: string, format: binary}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v2/traces/{id}:
+        get:
+          tags: [query]
+          summary: "Tempo's trace by id, v2: {\"trace\": {\"resourceSpans\": […]}, \"status\": \"COMPLETE\"}."
+          operationId: tempoTraceByIDV2
+          parameters:
+            - {name: id, in: path, required: true, schema: {type: string, minLength: 1}}
+          responses:
+            "200":
+              description: the trace
+              content:
+                application/json:
+                  schema: {type: object, required: [trace]}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/echo:
+        get:
+          tags: [query]
+          summary: "Tempo's echo: the text echo, the data source's connection test."
+          operationId: tempoEcho
+          responses:
+            "200":
+              description: echo
+              content:
+                text/plain:
+                  schema: {type: string}
       /api/v1/rules:
         get:
           tags: [query]

@@ -36,3 +36,17 @@ extension Store {
         return spans
     }
 }
+
+extension Store {
+    /// Of `spanIDs`, the ones (lowercase hex) with profile samples labelled with them stored.
+    public func spansWithOwnSamples(tenant: String, spanIDs: [SpanID]) async throws -> Set<String> {
+        let ids = spanIDs.map { ByteBuffer(bytes: $0.bytes) }
+        let rows = try await client.query("""
+            SELECT DISTINCT encode(span_id, 'hex') FROM span_profiles
+            WHERE tenant = \(tenant) AND span_id = ANY(\(ids)::bytea[])
+            """, logger: logger)
+        var found = Set<String>()
+        for try await id in rows.decode(String.self) { found.insert(id) }
+        return found
+    }
+}
