@@ -11,7 +11,8 @@ import Foundation
 ///   `ms` → `milliseconds`, …; `a/b` → `<a>_per_<b>`; `{…}` annotations dropped) unless the
 ///   name already holds it; a monotonic sum ends in `_total`; a gauge of unit `1` in `_ratio`;
 ///   a leading digit gets a `_`. A histogram's exemplars sit on `<name>_bucket` with the `le`
-///   of the bucket their value falls in (the first bound at or above it, else `+Inf`); an
+///   of the bucket their value falls in (the first bound at or above it, else `+Inf`; written as
+///   Prometheus writes values, ``ExemplarQueryResponse/formatValue(_:)``); an
 ///   exponential histogram's on `<name>` (Prometheus keeps it as a native histogram).
 /// - **Labels**: the data point's attributes, names with other characters than letters, digits
 ///   and `_` replaced by `_`, a leading digit prefixed `key_`, a single leading `_` prefixed
@@ -76,33 +77,12 @@ public enum PrometheusOTLPNaming {
         return name
     }
 
-    /// `le` as Prometheus writes a bucket bound: shortest decimal, no exponent.
-    static func boundText(_ value: Double) -> String {
-        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        let text = "\(value)"
-        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(text[text.index(after: e)...]) else { return text }
-        let negative = text.hasPrefix("-")
-        let digits = text[..<e].filter(\.isNumber)
-        let pointPosition = (text[..<e].firstIndex(of: ".").map { text[..<e].distance(from: text.startIndex, to: $0) - (negative ? 1 : 0) } ?? digits.count) + exponent
-        var result: String
-        if pointPosition <= 0 {
-            result = "0." + String(repeating: "0", count: -pointPosition) + digits
-        } else if pointPosition >= digits.count {
-            result = digits + String(repeating: "0", count: pointPosition - digits.count)
-        } else {
-            result = String(digits.prefix(pointPosition)) + "." + digits.dropFirst(pointPosition)
-        }
-        return (negative ? "-" : "") + result
-    }
-
-    /// The exemplars to store, and how many were left out for having no trace id.
     /// An exemplar without a time gets `defaultTimestamp` (milliseconds), as a scrape's would.
     public static func exemplars(_ items: [OTLPMetricExemplar], defaultTimestamp: Int64, idKeys: ExemplarIDKeys = .default) -> (exemplars: [Exemplar], withoutTrace: Int) {
         var result: [Exemplar] = []
         var withoutTrace = 0
         for item in items {
-            guard item.traceID.count == 16, item.traceID.contains(where: { $0 != 0 }) else {
+            guard let traceID = TraceID(bytes: item.traceID), item.traceID.contains(where: { $0 != 0 }) else {
                 withoutTrace += 1
                 continue
             }
@@ -118,11 +98,11 @@ public enum PrometheusOTLPNaming {
             if case .histogram(let bounds) = item.kind {
                 base += "_bucket"
                 let bound = bounds.sorted().first { item.value <= $0 }
-                labels.append(Label(name: "le", value: bound.map(boundText) ?? "+Inf"))
+                labels.append(Label(name: "le", value: bound.map(ExemplarQueryResponse.formatValue) ?? "+Inf"))
             }
             labels.append(Label(name: Label.metricNameKey, value: base))
-            var exemplarLabels = [Label(name: "trace_id", value: hex(item.traceID))]
-            if item.spanID.count == 8 { exemplarLabels.append(Label(name: "span_id", value: hex(item.spanID))) }
+            var exemplarLabels = [Label(name: "trace_id", value: traceID.hexString)]
+            if let spanID = SpanID(bytes: item.spanID) { exemplarLabels.append(Label(name: "span_id", value: spanID.hexString)) }
             for (key, value) in item.filteredAttributes { exemplarLabels.append(Label(name: labelName(key), value: value)) }
             result.append(Exemplar(
                 series: LabelSet(labels), labels: LabelSet(exemplarLabels), value: item.value,
@@ -131,16 +111,5 @@ public enum PrometheusOTLPNaming {
             ))
         }
         return (result, withoutTrace)
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

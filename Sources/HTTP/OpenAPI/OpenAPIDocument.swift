@@ -555,10 +555,10 @@ enum OpenAPIDocument {
           summary: The flame graph of every profile the query selects, merged (from the stack aggregates kept at ingest).
           operationId: mergedFlameGraph
           parameters:
-            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
-            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
-            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
-            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - $ref: "#/components/parameters/MergeType"
+            - $ref: "#/components/parameters/MergeSampleType"
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
             - {name: max_nodes, in: query, description: "most nodes in the tree, the largest first; a left-out node's value stays in its parent's total", schema: {type: integer, minimum: 1, maximum: 100000, default: 2048}}
@@ -583,10 +583,10 @@ enum OpenAPIDocument {
           summary: Flat and cum per function over the merged profiles, as go tool pprof -top prints them for the same files.
           operationId: mergedTop
           parameters:
-            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
-            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
-            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
-            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - $ref: "#/components/parameters/MergeType"
+            - $ref: "#/components/parameters/MergeSampleType"
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
             - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100000, default: 100}}
@@ -616,10 +616,10 @@ enum OpenAPIDocument {
           summary: One gzip'd pprof of the merged profiles, for go tool pprof.
           operationId: mergedPprof
           parameters:
-            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
-            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
-            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
-            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - $ref: "#/components/parameters/MergeType"
+            - $ref: "#/components/parameters/MergeSampleType"
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
           responses:
@@ -636,10 +636,10 @@ enum OpenAPIDocument {
           summary: The merged value over time, per step and label group; with `function`, only the samples whose stack passes through it.
           operationId: mergedSeries
           parameters:
-            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
-            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
-            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
-            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - $ref: "#/components/parameters/MergeType"
+            - $ref: "#/components/parameters/MergeSampleType"
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
             - {name: step, in: query, description: "a duration (15s, 1m) or seconds, at least 1s; default: about 200 points", schema: {type: string}}
@@ -665,10 +665,10 @@ enum OpenAPIDocument {
           summary: A diff tree of two merges, the baseline scaled to the current total (as pprof -normalize, the other way round).
           operationId: mergedDiff
           parameters:
-            - {name: service, in: query, description: "only this service's profiles (default: every service)", schema: {type: string}}
-            - {name: type, in: query, description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)", schema: {type: string, default: cpu}}
-            - {name: sample_type, in: query, description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one", schema: {type: string}}
-            - {name: selector, in: query, description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - $ref: "#/components/parameters/MergeType"
+            - $ref: "#/components/parameters/MergeSampleType"
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
             - {name: baseline_from, in: query, description: "default: the range just before from..to, as long", schema: {type: string}}
@@ -689,9 +689,9 @@ enum OpenAPIDocument {
           summary: The profile types stored, with their sample types and services.
           operationId: profileTypes
           parameters:
-            - {name: service, in: query, schema: {type: string}}
-            - {name: type, in: query, schema: {type: string}}
-            - {name: selector, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - {name: type, in: query, description: "only this profile type", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
           responses:
@@ -708,9 +708,9 @@ enum OpenAPIDocument {
           summary: Label names of the stored profiles (service and service_name included), Prometheus's envelope.
           operationId: profileLabelNames
           parameters:
-            - {name: service, in: query, schema: {type: string}}
-            - {name: type, in: query, schema: {type: string}}
-            - {name: selector, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - {name: type, in: query, description: "only this profile type", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
           responses:
@@ -728,9 +728,9 @@ enum OpenAPIDocument {
           operationId: profileLabelValues
           parameters:
             - {name: name, in: path, required: true, schema: {type: string, minLength: 1}}
-            - {name: service, in: query, schema: {type: string}}
-            - {name: type, in: query, schema: {type: string}}
-            - {name: selector, in: query, schema: {type: string}}
+            - $ref: "#/components/parameters/MergeService"
+            - {name: type, in: query, description: "only this profile type", schema: {type: string}}
+            - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
           responses:
@@ -910,6 +910,26 @@ enum OpenAPIDocument {
           name: to
           in: query
           description: "end of the range, RFC 3339 or Unix seconds (default: now)"
+          schema: {type: string}
+        MergeService:
+          name: service
+          in: query
+          description: "only this service's profiles (default: every service)"
+          schema: {type: string}
+        MergeType:
+          name: type
+          in: query
+          description: "profile type: cpu, heap, allocs, goroutine, block, mutex (or a Pyroscope name of one)"
+          schema: {type: string, default: cpu}
+        MergeSampleType:
+          name: sample_type
+          in: query
+          description: "a sample type by name (cpu, samples, inuse_space, alloc_space, …); default: the type's usual one"
+          schema: {type: string}
+        MergeSelector:
+          name: selector
+          in: query
+          description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}"
           schema: {type: string}
         Cursor:
           name: cursor
