@@ -776,6 +776,59 @@ enum OpenAPIDocument {
             "400": {$ref: "#/components/responses/BadRequest"}
             "404": {$ref: "#/components/responses/NotFound"}
             "503": {$ref: "#/components/responses/Unavailable"}
+      /api/search:
+        get:
+          tags: [query]
+          summary: "Tempo's search: traces with a span carrying every tag, newest first."
+          operationId: tempoSearch
+          parameters:
+            - {name: tags, in: query, description: "logfmt key=value pairs: service.name, name (span name), status.code, or a span or resource attribute", schema: {type: string}}
+            - {name: minDuration, in: query, description: "a Go duration (100ms, 1.5s) of the whole trace", schema: {type: string}}
+            - {name: maxDuration, in: query, schema: {type: string}}
+            - {name: start, in: query, description: Unix seconds, schema: {type: integer, minimum: 0}}
+            - {name: end, in: query, description: Unix seconds, schema: {type: integer, minimum: 0}}
+            - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 20}}
+          responses:
+            "200":
+              description: "{traces: [{traceID, rootServiceName, rootTraceName, startTimeUnixNano, durationMs}]}"
+              content:
+                application/json:
+                  schema: {type: object, required: [traces]}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v2/search/tags:
+        get:
+          tags: [query]
+          summary: "Tempo's tag names by scope (resource, span, intrinsic)."
+          operationId: tempoSearchTags
+          parameters:
+            - {name: start, in: query, schema: {type: integer, minimum: 0}}
+            - {name: end, in: query, schema: {type: integer, minimum: 0}}
+          responses:
+            "200":
+              description: "{scopes: [{name, tags}]}"
+              content:
+                application/json:
+                  schema: {type: object, required: [scopes]}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+      /api/v2/search/tag/{tag}/values:
+        get:
+          tags: [query]
+          summary: "Tempo's values of a tag (resource.service.name, span.http.route, .http.route, name, status)."
+          operationId: tempoSearchTagValues
+          parameters:
+            - {name: tag, in: path, required: true, schema: {type: string, minLength: 1}}
+            - {name: start, in: query, schema: {type: integer, minimum: 0}}
+            - {name: end, in: query, schema: {type: integer, minimum: 0}}
+          responses:
+            "200":
+              description: "{tagValues: [{type, value}]}"
+              content:
+                application/json:
+                  schema: {type: object, required: [tagValues]}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "503": {$ref: "#/components/responses/Unavailable"}
       /api/echo:
         get:
           tags: [query]

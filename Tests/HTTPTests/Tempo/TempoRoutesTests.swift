@@ -65,4 +65,42 @@ struct TempoRoutesTests {
             #expect(echo == "echo")
         }
     }
+
+    /// Search by tags, duration and time; tag names and values; bad parameters say which.
+    @Test func searchFindsTracesByTagsAndDuration() async throws {
+        try await withCorrelationApp { data, http in
+            let (trace, spans, _) = try await Self.storeSlowTrace(data)
+            let start = spans.map(\.startUnixNano).min()! / 1_000_000_000
+            let end = spans.map(\.endUnixNano).max()! / 1_000_000_000 + 1
+            let duration = (spans.map(\.endUnixNano).max()! - spans.map(\.startUnixNano).min()!) / 1_000_000
+            let root = try #require(spans.min { $0.startUnixNano < $1.startUnixNano })
+            let range = "start=\(start)&end=\(end)"
+            func traces(_ query: String) async throws -> [[String: Any]] {
+                let (status, json) = try await getJSON(http, "/api/search?\(range)&\(query)")
+                #expect(status == .ok, "\(query)")
+                return json?["traces"] as? [[String: Any]] ?? []
+            }
+            let byService = try await traces("tags=service.name%3D\(root.service)")
+            #expect(byService.map { $0["traceID"] as? String } == [trace])
+            #expect(byService.first?["rootServiceName"] as? String == root.service)
+            #expect(byService.first?["durationMs"] as? Int == Int(duration))
+            let byName = try await traces("tags=name%3D%22\(root.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)%22")
+            #expect(byName.count == 1, "span name in quotes")
+            #expect(try await traces("tags=service.name%3Dnobody").isEmpty)
+            #expect(try await traces("minDuration=\(duration + 1)ms").isEmpty)
+            #expect(try await traces("minDuration=\(max(duration - 1, 0))ms&maxDuration=1h").count == 1)
+            let (badDuration, _) = try await getJSON(http, "/api/search?minDuration=fast")
+            #expect(badDuration == .badRequest)
+            let (badTags, _) = try await getJSON(http, "/api/search?tags=novalue")
+            #expect(badTags == .badRequest)
+
+            let (_, tags) = try await getJSON(http, "/api/v2/search/tags?\(range)")
+            let scopes = tags?["scopes"] as? [[String: Any]] ?? []
+            #expect((scopes.first { $0["name"] as? String == "resource" }?["tags"] as? [String])?.contains("service.name") == true)
+            let (_, values) = try await getJSON(http, "/api/v2/search/tag/resource.service.name/values?\(range)")
+            #expect((values?["tagValues"] as? [[String: String]])?.map { $0["value"] } == [root.service])
+            let (_, names) = try await getJSON(http, "/api/v2/search/tag/name/values?\(range)")
+            #expect(Set((names?["tagValues"] as? [[String: String]] ?? []).compactMap { $0["value"] }) == Set(spans.map(\.name)))
+        }
+    }
 }
