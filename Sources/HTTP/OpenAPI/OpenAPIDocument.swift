@@ -1136,12 +1136,12 @@ enum OpenAPIDocument {
               additionalProperties: {type: string}
         FlameGraphNode:
           type: object
-          required: [name, total, selfValue, children]
+          required: [name, total, self, children]
           properties:
             name: {type: string}
             file: {type: string}
             total: {type: integer}
-            selfValue: {type: integer}
+            self: {type: integer, description: "the value of the samples whose leaf frame is this node"}
             children:
               type: array
               items: {$ref: "#/components/schemas/FlameGraphNode"}

@@ -226,6 +226,10 @@ struct ProfileController {
         from: Substring?, until: Substring?, labels: [String: String], raw: ByteBuffer, profile: Profile
     ) throws -> ProfileUpload {
         let service = (service?.isEmpty == false ? service : nil) ?? labels["service_name"] ?? labels["job"] ?? "unknown_service"
+        // PostgreSQL's text and jsonb cannot hold NUL: refuse it here rather than fail the write.
+        if let bad = ([("service", service)] + labels.map { ("label \($0.key.prefix(64))", $0.key + $0.value) }).first(where: { $0.1.contains("\u{0}") }) {
+            throw ProfileIngestError("\(bad.0): NUL bytes are not allowed")
+        }
         let kind: ProfileKind
         if let kindName, !kindName.isEmpty {
             guard let named = ProfileKind(name: kindName) else {

@@ -54,6 +54,8 @@ public enum FoldedStacks {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+            // PostgreSQL text cannot hold NUL, and no profiler writes it in a frame.
+            guard !trimmed.contains("\u{0}") else { throw ParseError(line: lineNumber, reason: "NUL byte in the line") }
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let stack: Substring
             let count: Int64

@@ -80,6 +80,9 @@ struct PyroscopePushTests {
             request.message(1) { series in series.message(2) { sample in sample.bytes(1, Array("not a profile".utf8)) } }
             expectError(try await Self.push(http, request.bytes, headers: [.contentType: "application/proto"]), .badRequest, "invalid_argument", mentioning: ["series[0].samples[0].raw_profile"])
             expectError(try await Self.push(http, Array("[1]".utf8), headers: [.contentType: "application/json"]), .badRequest, "invalid_argument", mentioning: ["JSON"])
+            // A label PostgreSQL could not store (NUL): refused, not a 500.
+            let nul = try TenantIsolationTests.pyroscopePush(profileID: "nul", labels: [("__name__", "process_cpu"), ("service_name", "checkout"), ("pod", "a\u{0}b")])
+            expectError(try await Self.push(http, nul, headers: [.contentType: "application/proto"]), .badRequest, "invalid_argument", mentioning: ["NUL"])
             expectError(try await Self.push(http, [], headers: [.contentType: "text/plain"]), .badRequest, "invalid_argument", mentioning: ["application/proto"])
             // Another method of the service.
             expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/push.v1.PusherService/PushStream"), .notImplemented, "unimplemented", mentioning: ["push.v1.PusherService/PushStream"])

@@ -34,6 +34,7 @@ import Testing
         #expect { _ = try Self.profile("a;b 3\na;b three\n") } throws: { ($0 as? FoldedStacks.ParseError)?.line == 2 }
         #expect { _ = try Self.profile("a;b 3\nno-count\n") } throws: { ($0 as? FoldedStacks.ParseError)?.line == 2 }
         #expect { _ = try Self.profile("a 1\n", units: "furlongs") } throws: { "\($0)".contains("units 'furlongs'") }
+        #expect { _ = try Self.profile("a 1\nb\u{0}c 2\n") } throws: { ($0 as? FoldedStacks.ParseError)?.line == 2 && "\($0)".contains("NUL") }
         #expect { _ = try FoldedStacks.parse("a 1\nb 1\nc 1\n", format: .folded, units: "", sampleRate: 100, maxSamples: 2) } throws: {
             "\($0)".contains("line 3") && "\($0)".contains("max_samples_per_profile")
         }
