@@ -47,8 +47,15 @@ struct MergedProfileController {
         return kind
     }
 
+    /// The longest range a query may span (100 years): every difference of its times fits.
+    static let longestRange: Int64 = 3_155_760_000 * 1_000_000_000
+
     static func mergeQuery(_ parameters: QueryParameters, prefix: String = "", range: TimeRange? = nil) throws -> ProfileMergeQuery {
         let range = try range ?? parameters.range()
+        let (span, overflow) = range.to.subtractingReportingOverflow(range.from)
+        guard !overflow, span <= longestRange else {
+            throw HTTPError(.badRequest, message: "from/to: a range of at most 100 years")
+        }
         return ProfileMergeQuery(
             service: parameters.string("service"), kind: try kind(parameters, required: true) ?? .cpu,
             sampleType: parameters.string("sample_type"), selector: try selector(parameters, name: prefix + "selector"),
@@ -109,11 +116,12 @@ struct MergedProfileController {
         let query = try Self.mergeQuery(parameters)
         let step: Int64
         if let text = parameters.string("step") {
-            let parsed = PrometheusDuration.parse(text).map { $0.components.seconds * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000 }
-            guard let duration = parsed ?? Double(text).map({ Int64($0 * 1e9) }), duration >= 1_000_000_000 else {
-                throw HTTPError(.badRequest, message: "step: expected a duration of at least 1s (15s, 1m) or seconds, got '\(text.prefix(40))'")
+            // At most 100 years, so the nanoseconds never overflow.
+            let seconds = PrometheusDuration.parse(text).map { Double($0.components.seconds) } ?? Double(text)
+            guard let seconds, seconds.isFinite, (1...3_155_760_000).contains(seconds) else {
+                throw HTTPError(.badRequest, message: "step: expected a duration from 1s to 100y (15s, 1m) or seconds, got '\(text.prefix(40))'")
             }
-            step = duration
+            step = Int64(seconds * 1e9)
         } else {
             // About 200 points over the range, at least a second.
             step = max(1_000_000_000, (query.to - query.from) / 200)
@@ -144,8 +152,10 @@ struct MergedProfileController {
         let current = try Self.mergeQuery(parameters)
         let span = current.to - current.from
         let baseTo = try parameters.time("baseline_to") ?? current.from
-        let baseFrom = try parameters.time("baseline_from") ?? (baseTo - span)
-        guard baseFrom < baseTo else { throw HTTPError(.badRequest, message: "baseline_from must be before baseline_to") }
+        let baseFrom = try parameters.time("baseline_from") ?? (baseTo &- span)
+        guard baseFrom < baseTo, baseTo &- baseFrom <= Self.longestRange, baseTo &- baseFrom > 0 else {
+            throw HTTPError(.badRequest, message: "baseline_from must be before baseline_to, at most 100 years apart")
+        }
         var baseline = current
         baseline.from = baseFrom
         baseline.to = baseTo

@@ -58,8 +58,9 @@ struct TempoController {
     static func range(_ parameters: QueryParameters) throws -> (Int64, Int64) {
         func seconds(_ name: String) throws -> Int64? {
             guard let text = parameters.string(name) else { return nil }
-            guard let value = Int64(text), value >= 0 else {
-                throw HTTPError(.badRequest, message: "\(name): expected Unix seconds, got '\(text.prefix(40))'")
+            // Up to year 2255: nanoseconds fit in Int64 with room for a range.
+            guard let value = Int64(text), (0...9_000_000_000).contains(value) else {
+                throw HTTPError(.badRequest, message: "\(name): expected Unix seconds (0 to 9000000000), got '\(text.prefix(40))'")
             }
             return value * 1_000_000_000
         }
