@@ -9,7 +9,8 @@ import Rules
 /// `CORRELATOR_FUZZ_TARGET` picks the decoder (see ``FuzzTarget``). Built by `make fuzz` with
 /// `--sanitize=fuzzer --sanitize=address`; a decoder may throw on any input, never crash, hang
 /// or read out of bounds. The OTLP trace decoder's sources are linked in (Traces/ is a link to
-/// Sources/Correlator/Traces) so the fuzz build does not need PostgresNIO.
+/// Sources/Correlator/Traces), and so are the OTLP metrics decoder (Metrics/) and Pyroscope's
+/// PushRequest (Pyroscope/), so the fuzz build does not need PostgresNIO or Hummingbird.
 enum FuzzTarget: String, CaseIterable {
     case openmetrics
     case prometheusText = "prometheus_text"
@@ -22,6 +23,10 @@ enum FuzzTarget: String, CaseIterable {
     case ruleFile = "rule_file"
     case seriesSelector = "series_selector"
     case gzip
+    case folded
+    case otlpMetricsProtobuf = "otlp_metrics_protobuf"
+    case otlpMetricsJSON = "otlp_metrics_json"
+    case pyroscopePush = "pyroscope_push"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["CORRELATOR_FUZZ_TARGET"] ?? ""
@@ -64,6 +69,7 @@ enum FuzzTarget: String, CaseIterable {
                 // What ingest computes from every stored profile.
                 _ = profile.summary()
                 _ = profile.spanBreakdown(functionLimit: 10)
+                _ = profile.stacks()
             }
         case .otlpProfiles:
             _ = try? OTLPProfilesDecoder(limits: Self.profileLimits).decode(ByteBuffer(bytes: bytes))
@@ -78,6 +84,22 @@ enum FuzzTarget: String, CaseIterable {
         case .gzip:
             // Content-Encoding: gzip of every ingest route, under its decompressed limit.
             _ = try? GzipInflater.inflate(ByteBuffer(bytes: bytes), limit: 1 << 20)
+        case .folded:
+            // /ingest's folded text: parsed, encoded as pprof, decoded again as ingest does.
+            let text = Substring(String(decoding: bytes, as: UTF8.self))
+            if let encoder = try? FoldedStacks.parse(text, format: .folded, units: "", sampleRate: 100, maxSamples: 10_000),
+               let profile = try? PprofDecoder(limits: Self.profileLimits).decode(encoder.encoded())
+            {
+                _ = profile.stacks()
+            }
+            _ = try? FoldedStacks.parse(text, format: .lines, units: "bytes", sampleRate: 100, maxSamples: 10_000)
+        case .otlpMetricsProtobuf:
+            _ = try? OTLPMetricsDecoder.exemplars(protobuf: bytes)
+        case .otlpMetricsJSON:
+            _ = try? OTLPMetricsDecoder.exemplars(json: Data(bytes))
+        case .pyroscopePush:
+            _ = try? PushRequest(proto: ByteBuffer(bytes: bytes))
+            _ = try? PushRequest(json: ByteBuffer(bytes: bytes))
         }
     }
 }

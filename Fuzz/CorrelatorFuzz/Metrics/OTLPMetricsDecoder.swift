@@ -1,0 +1,1 @@
+../../../Sources/Correlator/Metrics/OTLPMetricsDecoder.swift

@@ -1,0 +1,1 @@
+../../../Sources/HTTP/Pyroscope/PushRequest.swift
