@@ -1,6 +1,7 @@
 # Correlator — the two commands a new machine needs: `make run` and `make test`.
 SWIFT      ?= swift
-CONFIG     ?= debug
+# make run serves what users run: an optimised build (CONFIG=debug for a debug one).
+CONFIG     ?= release
 ARGS       ?=
 PYTHON     ?= python3
 # Debian packages and PyPI requirements, one file per concern under deps/.
