@@ -785,8 +785,8 @@ enum OpenAPIDocument {
             - {name: tags, in: query, description: "logfmt key=value pairs: service.name, name (span name), status.code, or a span or resource attribute", schema: {type: string}}
             - {name: minDuration, in: query, description: "a Go duration (100ms, 1.5s) of the whole trace", schema: {type: string}}
             - {name: maxDuration, in: query, schema: {type: string}}
-            - {name: start, in: query, description: Unix seconds, schema: {type: integer, minimum: 0}}
-            - {name: end, in: query, description: Unix seconds, schema: {type: integer, minimum: 0}}
+            - $ref: "#/components/parameters/TempoStart"
+            - $ref: "#/components/parameters/TempoEnd"
             - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 20}}
           responses:
             "200":
@@ -802,8 +802,8 @@ enum OpenAPIDocument {
           summary: "Tempo's tag names by scope (resource, span, intrinsic)."
           operationId: tempoSearchTags
           parameters:
-            - {name: start, in: query, schema: {type: integer, minimum: 0}}
-            - {name: end, in: query, schema: {type: integer, minimum: 0}}
+            - $ref: "#/components/parameters/TempoStart"
+            - $ref: "#/components/parameters/TempoEnd"
           responses:
             "200":
               description: "{scopes: [{name, tags}]}"
@@ -819,8 +819,8 @@ enum OpenAPIDocument {
           operationId: tempoSearchTagValues
           parameters:
             - {name: tag, in: path, required: true, schema: {type: string, minLength: 1}}
-            - {name: start, in: query, schema: {type: integer, minimum: 0}}
-            - {name: end, in: query, schema: {type: integer, minimum: 0}}
+            - $ref: "#/components/parameters/TempoStart"
+            - $ref: "#/components/parameters/TempoEnd"
           responses:
             "200":
               description: "{tagValues: [{type, value}]}"
@@ -964,6 +964,16 @@ enum OpenAPIDocument {
           in: query
           description: "end of the range, RFC 3339 or Unix seconds (default: now)"
           schema: {type: string}
+        TempoStart:
+          name: start
+          in: query
+          description: "Unix seconds (default: an hour before end)"
+          schema: {type: integer, minimum: 0, maximum: 9000000000}
+        TempoEnd:
+          name: end
+          in: query
+          description: "Unix seconds (default: now)"
+          schema: {type: integer, minimum: 0, maximum: 9000000000}
         MergeService:
           name: service
           in: query
