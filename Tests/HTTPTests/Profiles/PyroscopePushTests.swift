@@ -83,6 +83,19 @@ struct PyroscopePushTests {
             // A label PostgreSQL could not store (NUL): refused, not a 500.
             let nul = try TenantIsolationTests.pyroscopePush(profileID: "nul", labels: [("__name__", "process_cpu"), ("service_name", "checkout"), ("pod", "a\u{0}b")])
             expectError(try await Self.push(http, nul, headers: [.contentType: "application/proto"]), .badRequest, "invalid_argument", mentioning: ["NUL"])
+            // A pprof whose function name or sample label holds NUL, on the push and on /api/v1/profiles.
+            for (name, label) in [("main.work\u{0}", "ok"), ("main.work", "span\u{0}")] {
+                var pprof = PprofBuilder()
+                pprof.sampleType("samples", "count")
+                pprof.function(id: 1, name: name)
+                pprof.location(id: 1, functions: [1])
+                pprof.sample(locations: [1], values: [3], labels: [("span_name", label)])
+                var push = TestProtobufWriter()
+                push.message(1) { series in series.message(2) { sample in sample.bytes(1, pprof.encoded()) } }
+                expectError(try await Self.push(http, push.bytes, headers: [.contentType: "application/proto"]), .badRequest, "invalid_argument", mentioning: ["NUL", "series[0].samples[0]"])
+                let plain = try await http.execute(uri: "/api/v1/profiles?service=nul&type=cpu", method: .post, body: ByteBuffer(bytes: pprof.encoded())) { ($0.status, String(buffer: $0.body)) }
+                #expect(plain.0 == .badRequest && plain.1.contains("NUL"), "\(plain)")
+            }
             expectError(try await Self.push(http, [], headers: [.contentType: "text/plain"]), .badRequest, "invalid_argument", mentioning: ["application/proto"])
             // Another method of the service.
             expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/push.v1.PusherService/PushStream"), .notImplemented, "unimplemented", mentioning: ["push.v1.PusherService/PushStream"])
