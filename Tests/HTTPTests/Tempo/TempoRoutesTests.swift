@@ -94,9 +94,19 @@ struct TempoRoutesTests {
             let (badTags, _) = try await getJSON(http, "/api/search?tags=novalue")
             #expect(badTags == .badRequest)
 
+            // Attributes as the span writer stores them, on the root span.
+            try await data.client.query("""
+                UPDATE spans SET attributes = '{"span": {"http.route": "/invoice", "retries": 2}, "resource": {"host.name": "h-1"}}'
+                WHERE span_id = decode(\(root.spanID), 'hex')
+                """)
             let (_, tags) = try await getJSON(http, "/api/v2/search/tags?\(range)")
             let scopes = tags?["scopes"] as? [[String: Any]] ?? []
-            #expect((scopes.first { $0["name"] as? String == "resource" }?["tags"] as? [String])?.contains("service.name") == true)
+            #expect(scopes.first { $0["name"] as? String == "resource" }?["tags"] as? [String] == ["host.name", "service.name"])
+            #expect(scopes.first { $0["name"] as? String == "span" }?["tags"] as? [String] == ["http.route", "retries"])
+            let (_, routes) = try await getJSON(http, "/api/v2/search/tag/span.http.route/values?\(range)")
+            #expect((routes?["tagValues"] as? [[String: String]])?.map { $0["value"] } == ["/invoice"])
+            #expect(try await traces("tags=http.route%3D/invoice%20host.name%3Dh-1").count == 1, "span and resource attributes of one span")
+            #expect(try await traces("tags=http.route%3D/other").isEmpty)
             let (_, values) = try await getJSON(http, "/api/v2/search/tag/resource.service.name/values?\(range)")
             #expect((values?["tagValues"] as? [[String: String]])?.map { $0["value"] } == [root.service])
             let (_, names) = try await getJSON(http, "/api/v2/search/tag/name/values?\(range)")

@@ -78,22 +78,17 @@ extension Store {
     }
 
     /// Attribute keys of the spans that start in `[from, to)`: span attributes, resource
-    /// attributes (with `service.name`), sorted, at most `limit` each.
+    /// attributes (with `service.name`), sorted, at most `limit` in all.
     public func traceTagNames(tenant: String, from: Int64, to: Int64, limit: Int) async throws -> (span: [String], resource: [String]) {
         let rows = try await client.query("""
-            SELECT 'span', k FROM (
-                SELECT DISTINCT jsonb_object_keys(attributes->'span') AS k FROM spans
-                WHERE tenant = \(tenant) AND jsonb_typeof(attributes->'span') = 'object'
-                  AND start_ts >= timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond'
-                  AND start_ts < timestamptz 'epoch' + \(to / 1000) * interval '1 microsecond'
-                ORDER BY 1 LIMIT \(limit)) s
-            UNION ALL
-            SELECT 'resource', k FROM (
-                SELECT DISTINCT jsonb_object_keys(attributes->'resource') AS k FROM spans
-                WHERE tenant = \(tenant) AND jsonb_typeof(attributes->'resource') = 'object'
-                  AND start_ts >= timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond'
-                  AND start_ts < timestamptz 'epoch' + \(to / 1000) * interval '1 microsecond'
-                ORDER BY 1 LIMIT \(limit)) r
+            SELECT DISTINCT a.scope, k.key
+            FROM spans s
+            CROSS JOIN LATERAL (VALUES ('span', s.attributes->'span'), ('resource', s.attributes->'resource')) AS a(scope, object)
+            CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(a.object) = 'object' THEN a.object ELSE '{}' END) AS k(key)
+            WHERE s.tenant = \(tenant)
+              AND s.start_ts >= timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond'
+              AND s.start_ts < timestamptz 'epoch' + \(to / 1000) * interval '1 microsecond'
+            ORDER BY 1, 2 LIMIT \(limit)
             """, logger: logger)
         var span: [String] = []
         var resource: Set<String> = ["service.name"]
