@@ -139,6 +139,9 @@ struct ExemplarsController {
             return encoding.response(.contentTooLarge, RPCStatus(code: .resourceExhausted, message: "\(items.count) exemplars in one export exceed max_series_per_request (\(limits.maxSeriesPerRequest))"))
         }
         let (exemplars, _) = PrometheusOTLPNaming.exemplars(items, defaultTimestamp: Self.nowMilliseconds(), idKeys: idKeys)
+        if let problem = exemplars.lazy.compactMap(exemplarLimits.problem(with:)).first {
+            return encoding.response(.badRequest, RPCStatus(code: .invalidArgument, message: problem))
+        }
         if !exemplars.isEmpty {
             try await store(exemplars, context: context)
         }
@@ -256,5 +259,29 @@ enum StoreUnavailable {
             return HTTPError(.internalServerError, message: "\(what) failed: \(psql.serverInfo?[.message] ?? "database error")")
         }
         return HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database unavailable while \(what); retry later")
+    }
+}
+
+extension ExemplarLimits {
+    /// What is wrong with a translated OTLP exemplar, if anything: the series label limits the
+    /// text and remote-write decoders enforce while reading, and NUL, which PostgreSQL's jsonb
+    /// cannot store.
+    func problem(with exemplar: Exemplar) -> String? {
+        let metric = exemplar.series.metricName ?? ""
+        if exemplar.series.count > maxLabelsPerSeries {
+            return "metric '\(metric)': \(exemplar.series.count) labels exceed max_labels_per_series (\(maxLabelsPerSeries))"
+        }
+        for label in exemplar.series {
+            if label.name.utf8.count > maxLabelNameLength {
+                return "metric '\(metric)': label name '\(label.name.prefix(64))…' longer than \(maxLabelNameLength) bytes (max_label_name_length)"
+            }
+            if label.value.utf8.count > maxLabelValueLength {
+                return "metric '\(metric)': value of label '\(label.name)' longer than \(maxLabelValueLength) bytes (max_label_value_length)"
+            }
+        }
+        for label in Array(exemplar.series) + Array(exemplar.labels) where label.name.contains("\u{0}") || label.value.contains("\u{0}") {
+            return "metric '\(metric)': label '\(label.name.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(64))' holds a NUL byte"
+        }
+        return nil
     }
 }
