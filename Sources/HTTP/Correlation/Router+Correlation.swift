@@ -13,5 +13,6 @@ func addCorrelationRoutes(to router: Router<CorrelatorRequestContext>, store: St
     ).addRoutes(to: router)
     ProfileQueryController(catalog: ProfileCatalog(client: store.client, logger: logger)).addRoutes(to: router)
     MergedProfileController(store: store).addRoutes(to: router)
+    QuerierController(store: store, limits: configuration.limits).addRoutes(to: router)
     TempoController(store: store).addRoutes(to: router)
 }

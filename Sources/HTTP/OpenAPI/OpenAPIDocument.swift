@@ -462,6 +462,123 @@ enum OpenAPIDocument {
             "429": {description: "Connect resource_exhausted (a limit)", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
             "503": {description: "Connect unavailable: retry", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
             default: {description: "a Connect error", content: {application/json: {schema: {$ref: "#/components/schemas/ConnectError"}}}}
+      /querier.v1.QuerierService/ProfileTypes:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): The profile types stored since start (Grafana's health check asks start=1000, end=4000)."
+          description: "ProfileTypesRequest {start, end} → ProfileTypesResponse {profileTypes: [{ID, name, sampleType, sampleUnit, periodType, periodUnit}]}; IDs as Pyroscope names them, e.g. process_cpu:cpu:nanoseconds:cpu:nanoseconds. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierProfileTypes
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/LabelNames:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): Label names of the series matching any of the matchers."
+          description: "types.v1.LabelNamesRequest {matchers, start, end} → {names}; service_name and Pyroscope's reserved __name__, __profile_type__, … included. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierLabelNames
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/LabelValues:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): Values of one label in the series matching any of the matchers."
+          description: "types.v1.LabelValuesRequest {name, matchers, start, end} → {names}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierLabelValues
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/Series:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): Label sets of the matching series, one per profile type."
+          description: "SeriesRequest {matchers, labelNames, start, end} → SeriesResponse {labelsSet: [{labels: [{name, value}]}]}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierSeries
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/SelectMergeStacktraces:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): The profiles of a type and selector merged over [start, end], as a flame graph in Pyroscope's level encoding or as pprof."
+          description: "SelectMergeStacktracesRequest {profileTypeID, labelSelector, start, end, maxNodes (default 8192), format (FLAMEGRAPH or PPROF), stackTraceSelector} → {flamegraph: {names, levels: [{values}], total, maxSelf}} or {pprof: {profile}}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierSelectMergeStacktraces
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/SelectMergeSpanProfile:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): The samples of the given spans merged: Grafana's \"Profiles for this span\"."
+          description: "SelectMergeSpanProfileRequest {profileTypeID, labelSelector, spanSelector: [16 hex digits], start, end, maxNodes} → {flamegraph}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierSelectMergeSpanProfile
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/SelectMergeProfile:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): The merge as one pprof profile (google.v1.Profile, uncompressed)."
+          description: "SelectMergeProfileRequest {profileTypeID, labelSelector, start, end, stackTraceSelector} → google.v1.Profile. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierSelectMergeProfile
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/SelectSeries:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): The merged value over time, per step and per group_by label values."
+          description: "SelectSeriesRequest {profileTypeID, labelSelector, start, end, groupBy, step (seconds), aggregation (SUM, AVERAGE), stackTraceSelector, limit} → {series: [{labels, points: [{value, timestamp (ms)}]}]}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierSelectSeries
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
+      /querier.v1.QuerierService/Diff:
+        post:
+          tags: [query]
+          summary: "Pyroscope's query API (Connect unary): Two merges (left, right) in one tree."
+          description: "DiffRequest {left, right: SelectMergeStacktracesRequest} → {flamegraph: {names, levels (7 numbers a node), total, maxSelf, leftTicks, rightTicks}}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
+          operationId: querierDiff
+          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          responses:
+            "200": {$ref: "#/components/responses/ConnectMessage"}
+            "400": {$ref: "#/components/responses/ConnectError"}
+            "501": {$ref: "#/components/responses/ConnectError"}
+            "503": {$ref: "#/components/responses/ConnectError"}
+            default: {$ref: "#/components/responses/ConnectError"}
       /api/v1/profiles/{id}/pprof:
         get:
           tags: [query]
@@ -999,7 +1116,28 @@ enum OpenAPIDocument {
           in: query
           description: the `next_cursor` of the previous page
           schema: {type: string}
+      requestBodies:
+        ConnectMessage:
+          required: true
+          description: the request message of the method, in protobuf (application/proto) or protobuf's JSON mapping (application/json)
+          content:
+            application/proto:
+              schema: {type: string, format: binary}
+            application/json:
+              schema: {type: object}
       responses:
+        ConnectMessage:
+          description: the response message, in the request's codec
+          content:
+            application/proto:
+              schema: {type: string, format: binary}
+            application/json:
+              schema: {type: object}
+        ConnectError:
+          description: "a Connect error: invalid_argument (400, names the field), unimplemented (501), unavailable (503, retry)"
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConnectError"}
         BadRequest:
           description: invalid parameter or body; the message says which and where
           content:

@@ -133,7 +133,7 @@ struct MergedProfileController {
         let function = parameters.string("function")
         let (sampleType, lines) = try await withDatabaseErrors {
             do {
-                return try await store.profileValueSeries(tenant: context.tenant, query: query, step: step, groupBy: groupBy, function: function)
+                return try await store.profileValueSeries(tenant: context.tenant, query: query, step: step, groupBy: groupBy, stackFilter: function.map(StackFilter.passingThrough))
             } catch let error as UnknownMergeSampleTypeError {
                 throw HTTPError(.badRequest, message: "sample_type: \(error)")
             }
@@ -176,14 +176,20 @@ struct MergedProfileController {
         )
     }
 
-    @Sendable func profileTypes(_ request: Request, context: CorrelatorRequestContext) async throws -> ProfileTypesResponse {
+    /// The stored series the discovery routes describe: `service`, `type` and `selector` as
+    /// the merges take them, with a profile since `from` (default: the last 24 hours).
+    func matchingSeries(_ request: Request, context: CorrelatorRequestContext) async throws -> [StoredProfileSeries] {
         let parameters = QueryParameters(request)
         let range = try parameters.range(defaultSpan: 86_400_000_000_000)
-        let series = try await withDatabaseErrors {
-            try await store.profileSeries(tenant: context.tenant, service: parameters.string("service"), kind: try Self.kind(parameters), selector: try Self.selector(parameters), from: range.from)
+        let (service, kind, selector) = (parameters.string("service"), try Self.kind(parameters), try Self.selector(parameters))
+        return try await withDatabaseErrors {
+            try await store.profileSeries(tenant: context.tenant, service: service, kind: kind, selector: selector, from: range.from)
         }
+    }
+
+    @Sendable func profileTypes(_ request: Request, context: CorrelatorRequestContext) async throws -> ProfileTypesResponse {
         var byType: [String: (sampleTypes: [ProfileValueType], services: Set<String>)] = [:]
-        for one in series {
+        for one in try await matchingSeries(request, context: context) {
             var entry = byType[one.key.type] ?? ([], [])
             for type in one.key.sampleTypes where !entry.sampleTypes.contains(type) { entry.sampleTypes.append(type) }
             entry.services.insert(one.key.service)
@@ -194,23 +200,17 @@ struct MergedProfileController {
         })
     }
 
+    /// Label names of the matching series, `service` and `service_name` included.
     @Sendable func labelNames(_ request: Request, context: CorrelatorRequestContext) async throws -> LabelListResponse {
-        let parameters = QueryParameters(request)
-        let range = try parameters.range(defaultSpan: 86_400_000_000_000)
-        let names = try await withDatabaseErrors {
-            try await store.profileLabelNames(tenant: context.tenant, service: parameters.string("service"), kind: try Self.kind(parameters), selector: try Self.selector(parameters), from: range.from)
-        }
-        return LabelListResponse(data: names)
+        let series = try await matchingSeries(request, context: context)
+        return LabelListResponse(data: Set(series.flatMap { $0.key.selectorLabels.map(\.name) }).sorted())
     }
 
+    /// The values label `name` takes in the matching series.
     @Sendable func labelValues(_ request: Request, context: CorrelatorRequestContext) async throws -> LabelListResponse {
-        let parameters = QueryParameters(request)
         let name = try context.parameters.require("name")
-        let range = try parameters.range(defaultSpan: 86_400_000_000_000)
-        let values = try await withDatabaseErrors {
-            try await store.profileLabelValues(tenant: context.tenant, name: name, service: parameters.string("service"), kind: try Self.kind(parameters), selector: try Self.selector(parameters), from: range.from)
-        }
-        return LabelListResponse(data: values)
+        let series = try await matchingSeries(request, context: context)
+        return LabelListResponse(data: Set(series.compactMap { $0.key.selectorLabels[name] }).sorted())
     }
 }
 

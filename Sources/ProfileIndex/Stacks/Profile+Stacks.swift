@@ -25,14 +25,28 @@ public struct ProfileStacks: Sendable {
 extension Profile {
     /// The samples summed per distinct stack (see ``ProfileStacks``). Samples whose values are
     /// all zero are left out.
-    public func stacks() -> ProfileStacks {
+    ///
+    /// - Parameter spanIDs: keep only the samples labelled with one of these spans (16 hex
+    ///   digits, as ``spanBreakdown(functionLimit:)`` names spans); nil keeps every sample.
+    public func stacks(spanIDs: Set<String>? = nil) -> ProfileStacks {
         let typeCount = sampleTypes.count
         var result = ProfileStacks(sampleTypeCount: typeCount)
+        let ofSpans = spanIDs.map { spanIDs in
+            labels.map { label in
+                let role = SpanLabelRole(key: label.key)
+                return role.spanPriority != nil && spanIDs.contains(role.normalized(label))
+            }
+        }
         var indexOfStack: [[Int32]: Int] = [:]
         var frames: [Int32] = []
         for sample in 0..<sampleCount {
             let values = sampleValues[(sample * typeCount)..<((sample + 1) * typeCount)]
             if values.allSatisfy({ $0 == 0 }) { continue }
+            if let ofSpans,
+                !(Int(sampleLabelStarts[sample])..<Int(sampleLabelStarts[sample + 1])).contains(where: { ofSpans[Int(sampleLabels[$0])] })
+            {
+                continue
+            }
             frames.removeAll(keepingCapacity: true)
             let locations = Int(sampleLocationStarts[sample])..<Int(sampleLocationStarts[sample + 1])
             for position in locations.reversed() {

@@ -282,6 +282,8 @@ struct TenantIsolationTests {
     static func access(_ operation: Operation) -> String {
         if ["/healthz", "/readyz", "/metrics", "/openapi.yaml"].contains(operation.path) { return "open" }
         if operation.path == "/-/reload" { return "admin" }
+        // Pyroscope's query API is Connect, every method a POST: reads.
+        if operation.path.hasPrefix("/querier.v1.") { return "read" }
         if operation.method == .post, operation.path != "/api/v1/query_exemplars" { return "ingest" }
         return "read"
     }

@@ -58,6 +58,12 @@ extension MergedStacks {
     /// type, one sample per stack, the largest period (CPU: `cpu/nanoseconds`), the earliest
     /// start and the summed duration, as pprof's own merge does.
     public func pprof() throws -> [UInt8] {
+        try pprofEncoder().gzipped()
+    }
+
+    /// The merge as a pprof encoder, filled in as ``pprof()`` writes it; `encoded()` gives the
+    /// uncompressed message.
+    public func pprofEncoder() -> PprofEncoder {
         let periodType = sampleType.type == "cpu" ? ProfileValueType(type: "cpu", unit: "nanoseconds") : sampleType
         var encoder = PprofEncoder(sampleTypes: [sampleType], periodType: periodType, period: period)
         encoder.timeNanos = startNanos
@@ -66,7 +72,7 @@ extension MergedStacks {
             guard let frames = stacks[stack] else { continue }
             encoder.addSample(stack: frames.map(function), values: [value])
         }
-        return try encoder.gzipped()
+        return encoder
     }
 
     /// Both merges in one tree, as `go tool pprof -diff_base=BASELINE -normalize` compares

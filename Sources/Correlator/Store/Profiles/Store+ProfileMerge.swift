@@ -148,23 +148,31 @@ extension Store {
 
     /// Fills in the function ids of the merge's stacks and the names of their functions.
     func resolveStacks(_ merged: inout MergedStacks, tenant: String) async throws {
-        guard !merged.values.isEmpty else { return }
-        let ids = Array(merged.values.keys)
+        (merged.stacks, merged.functions) = try await stacks(Array(merged.values.keys), tenant: tenant)
+    }
+
+    /// The function ids (root first) of the stacks `ids` from the tenant's dictionary, and
+    /// the names of those functions.
+    func stacks(_ ids: [Int64], tenant: String) async throws -> (stacks: [Int64: [Int64]], functions: [Int64: ProfileFunction]) {
+        guard !ids.isEmpty else { return ([:], [:]) }
         let stackRows = try await client.query("""
             SELECT stack_id, function_ids FROM profile_stack_dictionary
             WHERE tenant = \(tenant) AND stack_id = ANY(\(ids)::bigint[])
             """, logger: logger)
+        var stacks: [Int64: [Int64]] = [:]
         var functionIDs = Set<Int64>()
         for try await (id, functions) in stackRows.decode((Int64, [Int64]).self) {
-            merged.stacks[id] = functions
+            stacks[id] = functions
             functionIDs.formUnion(functions)
         }
         let functionRows = try await client.query("""
             SELECT function_id, name, filename FROM functions WHERE function_id = ANY(\(Array(functionIDs))::bigint[])
             """, logger: logger)
+        var functions: [Int64: ProfileFunction] = [:]
         for try await (id, name, file) in functionRows.decode((Int64, String, String).self) {
-            merged.functions[id] = ProfileFunction(name: name, filename: file)
+            functions[id] = ProfileFunction(name: name, filename: file)
         }
+        return (stacks, functions)
     }
 }
 
@@ -206,21 +214,40 @@ public struct MergedStacks: Sendable {
     }
 }
 
+/// Which stacks a series query keeps, by the names of their functions.
+public enum StackFilter: Sendable, Equatable {
+    /// Stacks with a function of this name anywhere.
+    case passingThrough(String)
+    /// Stacks that start, root first, with functions of these names (Pyroscope's `call_site`).
+    case callSite([String])
+
+    func passes(_ frames: [Int64], functions: [Int64: ProfileFunction]) -> Bool {
+        switch self {
+        case .passingThrough(let name):
+            return frames.contains { functions[$0]?.name == name }
+        case .callSite(let names):
+            guard frames.count >= names.count else { return false }
+            return zip(frames, names).allSatisfy { functions[$0]?.name == $1 }
+        }
+    }
+}
+
 /// One line of a merged value over time: the label values of its group and a value per step.
 public struct ProfileValueSeries: Sendable {
     /// The `group_by` labels and their values (empty without grouping).
     public var labels: [String: String]
     /// (start of the step in Unix nanoseconds, summed value), steps with profiles only, in order.
     public var points: [(Int64, Int64)]
+    /// The number of profiles summed in each point (for averages).
+    public var profiles: [Int]
 }
 
 extension Store {
     /// The merged value of the profiles `query` selects, per `step` nanoseconds from
-    /// `query.from` and per group of `groupBy` label values; with `function`, only the samples
-    /// whose stack passes through a function of that name. A profile counts in the step its
-    /// start falls in.
+    /// `query.from` and per group of `groupBy` label values; with `stackFilter`, only the
+    /// samples whose stack passes it. A profile counts in the step its start falls in.
     public func profileValueSeries(
-        tenant: String, query: ProfileMergeQuery, step: Int64, groupBy: [String], function: String?
+        tenant: String, query: ProfileMergeQuery, step: Int64, groupBy: [String], stackFilter: StackFilter?
     ) async throws -> (ProfileValueType, [ProfileValueSeries]) {
         let series = try await profileSeries(tenant: tenant, service: query.service, kind: query.kind, selector: query.selector, from: query.from)
         let (sampleType, indexBySeries) = try Self.sampleTypeIndices(series, asked: query.sampleType, kind: query.kind)
@@ -232,16 +259,13 @@ extension Store {
         }
         var rows: [ProfileStackRow] = []
         try await forEachProfileRow(tenant: tenant, series: Array(indexBySeries.keys), from: query.from, to: query.to) { rows.append($0) }
-        // With a function: the stacks that pass through it, from the dictionary.
+        // With a filter: the stacks that pass it, from the dictionary.
         var passing: Set<Int64>?
-        if let function {
-            var probe = MergedStacks(sampleType: sampleType)
-            for row in rows { for id in row.stackIDs { probe.values[id] = 1 } }
-            try await resolveStacks(&probe, tenant: tenant)
-            let matching = Set(probe.functions.filter { $0.value.name == function }.map(\.key))
-            passing = Set(probe.stacks.filter { $0.value.contains(where: matching.contains) }.map(\.key))
+        if let stackFilter {
+            let (stacks, functions) = try await stacks(Array(Set(rows.flatMap(\.stackIDs))), tenant: tenant)
+            passing = Set(stacks.filter { stackFilter.passes($0.value, functions: functions) }.map(\.key))
         }
-        var sums: [[String: String]: [Int64: Int64]] = [:]
+        var sums: [[String: String]: [Int64: (value: Int64, profiles: Int)]] = [:]
         for row in rows {
             guard let index = indexBySeries[row.seriesFingerprint], !row.stackIDs.isEmpty else { continue }
             let stride = row.values.count / row.stackIDs.count
@@ -251,24 +275,13 @@ extension Store {
                 value &+= row.values[position * stride + index]
             }
             let bucket = query.from + (row.startNanos - query.from) / step * step
-            sums[groupOf[row.seriesFingerprint] ?? [:], default: [:]][bucket, default: 0] &+= value
+            sums[groupOf[row.seriesFingerprint] ?? [:], default: [:]][bucket, default: (0, 0)].value &+= value
+            sums[groupOf[row.seriesFingerprint] ?? [:], default: [:]][bucket, default: (0, 0)].profiles += 1
         }
         let lines = sums.map { labels, points in
-            ProfileValueSeries(labels: labels, points: points.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            let sorted = points.sorted { $0.key < $1.key }
+            return ProfileValueSeries(labels: labels, points: sorted.map { ($0.key, $0.value.value) }, profiles: sorted.map(\.value.profiles))
         }
         return (sampleType, lines.sorted { $0.labels.sorted(by: <).map(\.value).joined(separator: "\u{0}") < $1.labels.sorted(by: <).map(\.value).joined(separator: "\u{0}") })
-    }
-
-    /// Label names of the profile series that match (`service` and `service_name` included),
-    /// sorted.
-    public func profileLabelNames(tenant: String, service: String?, kind: ProfileKind?, selector: SeriesSelector?, from: Int64) async throws -> [String] {
-        let series = try await profileSeries(tenant: tenant, service: service, kind: kind, selector: selector, from: from)
-        return Set(series.flatMap { $0.key.selectorLabels.map(\.name) }).sorted()
-    }
-
-    /// The values label `name` takes in the profile series that match, sorted.
-    public func profileLabelValues(tenant: String, name: String, service: String?, kind: ProfileKind?, selector: SeriesSelector?, from: Int64) async throws -> [String] {
-        let series = try await profileSeries(tenant: tenant, service: service, kind: kind, selector: selector, from: from)
-        return Set(series.compactMap { $0.key.selectorLabels[name] }).sorted()
     }
 }
