@@ -678,6 +678,9 @@ enum OpenAPIDocument {
             - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
+            - $ref: "#/components/parameters/SpanName"
+            - $ref: "#/components/parameters/MinDuration"
+            - $ref: "#/components/parameters/Slowest"
             - {name: max_nodes, in: query, description: "most nodes in the tree, the largest first; a left-out node's value stays in its parent's total", schema: {type: integer, minimum: 1, maximum: 100000, default: 2048}}
           responses:
             "200":
@@ -690,6 +693,7 @@ enum OpenAPIDocument {
                     properties:
                       sample_type: {type: object}
                       profiles: {type: integer}
+                      spans: {type: integer, description: "with a span group: the spans whose samples were merged"}
                       total: {type: integer}
                       root: {$ref: "#/components/schemas/FlameGraphNode"}
             "400": {$ref: "#/components/responses/BadRequest"}
@@ -706,6 +710,9 @@ enum OpenAPIDocument {
             - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
+            - $ref: "#/components/parameters/SpanName"
+            - $ref: "#/components/parameters/MinDuration"
+            - $ref: "#/components/parameters/Slowest"
             - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100000, default: 100}}
           responses:
             "200":
@@ -721,6 +728,7 @@ enum OpenAPIDocument {
                         items:
                           type: object
                           properties: {function: {type: string}, file: {type: string}, flat: {type: integer}, cum: {type: integer}}
+                      spans: {type: integer, description: "with a span group: the spans whose samples were merged"}
                       profiles: {type: integer}
                       unit: {type: string}
                       total: {type: integer}
@@ -739,6 +747,9 @@ enum OpenAPIDocument {
             - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
+            - $ref: "#/components/parameters/SpanName"
+            - $ref: "#/components/parameters/MinDuration"
+            - $ref: "#/components/parameters/Slowest"
           responses:
             "200":
               description: gzip'd pprof protobuf
@@ -788,6 +799,9 @@ enum OpenAPIDocument {
             - $ref: "#/components/parameters/MergeSelector"
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
+            - $ref: "#/components/parameters/SpanName"
+            - $ref: "#/components/parameters/MinDuration"
+            - $ref: "#/components/parameters/Slowest"
             - {name: baseline_from, in: query, description: "default: the range just before from..to, as long", schema: {type: string}}
             - {name: baseline_to, in: query, schema: {type: string}}
             - {name: baseline_selector, in: query, description: "default: selector", schema: {type: string}}
@@ -1110,6 +1124,21 @@ enum OpenAPIDocument {
           name: selector
           in: query
           description: "Prometheus matchers over the profiles' labels and service_name, e.g. {pod=~\"api-.*\",version!=\"1.2\"}"
+          schema: {type: string}
+        SpanName:
+          name: span_name
+          in: query
+          description: "span group: merge only the samples of the spans of this name (in `service`) that start in the range, not whole profiles; the answer's `spans` says how many"
+          schema: {type: string}
+        MinDuration:
+          name: min_duration
+          in: query
+          description: "span group: only spans at least this long (a Go duration: 100ms, 1.5s)"
+          schema: {type: string}
+        Slowest:
+          name: slowest
+          in: query
+          description: "span group: only the slowest this many percent of the spans that pass the other filters (5% or 5; at least one span, at most 10,000)"
           schema: {type: string}
         Cursor:
           name: cursor

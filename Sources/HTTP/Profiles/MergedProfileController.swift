@@ -72,9 +72,34 @@ struct MergedProfileController {
         return value
     }
 
-    func merge(_ query: ProfileMergeQuery, tenant: String) async throws -> MergedStacks {
+    /// The span group of `span_name`, `min_duration` (100ms, 1.5s) and `slowest` (5%); nil when
+    /// none is given.
+    static func spanGroup(_ parameters: QueryParameters) throws -> SpanGroup? {
+        let name = parameters.string("span_name")
+        let minimum = try parameters.string("min_duration").map { try TempoController.goDuration($0, name: "min_duration") }
+        var slowest: Double?
+        if let text = parameters.string("slowest") {
+            let number = text.hasSuffix("%") ? String(text.dropLast()) : text
+            guard let percent = Double(number), percent > 0, percent <= 100 else {
+                throw HTTPError(.badRequest, message: "slowest: a percentage above 0 and at most 100 (5%), got '\(text.prefix(40))'")
+            }
+            slowest = percent
+        }
+        guard name != nil || minimum != nil || slowest != nil else { return nil }
+        return SpanGroup(spanName: name, minDurationNanos: minimum, slowestPercent: slowest)
+    }
+
+    /// The merge of whole profiles, or with a span group the merge of its spans' samples only.
+    func merge(_ query: ProfileMergeQuery, tenant: String, group: SpanGroup? = nil) async throws -> MergedStacks {
         do {
-            return try await withDatabaseErrors { try await store.mergeProfiles(tenant: tenant, query: query) }
+            return try await withDatabaseErrors {
+                guard var group else { return try await store.mergeProfiles(tenant: tenant, query: query) }
+                group.service = group.service ?? query.service
+                let (ids, _) = try await store.spanGroupIDs(tenant: tenant, group: group, from: query.from, to: query.to)
+                var merged = try await store.mergeSpanProfiles(tenant: tenant, query: query, spanIDs: ids)
+                merged.spans = ids.count
+                return merged
+            }
         } catch let error as UnknownMergeSampleTypeError {
             throw HTTPError(.badRequest, message: "sample_type: \(error)")
         }
@@ -85,16 +110,19 @@ struct MergedProfileController {
     @Sendable func flameGraph(_ request: Request, context: CorrelatorRequestContext) async throws -> MergedFlameGraphResponse {
         let parameters = QueryParameters(request)
         let maxNodes = try Self.maxNodes(parameters)
-        let merged = try await merge(try Self.mergeQuery(parameters), tenant: context.tenant)
-        return MergedFlameGraphResponse(sampleType: merged.sampleType, profiles: merged.profiles, total: merged.total, root: merged.flameGraph(maxNodes: maxNodes))
+        let merged = try await merge(try Self.mergeQuery(parameters), tenant: context.tenant, group: try Self.spanGroup(parameters))
+        return MergedFlameGraphResponse(
+            sampleType: merged.sampleType, profiles: merged.profiles, spans: merged.spans, total: merged.total,
+            root: merged.flameGraph(maxNodes: maxNodes)
+        )
     }
 
     @Sendable func top(_ request: Request, context: CorrelatorRequestContext) async throws -> MergedTopResponse {
         let parameters = QueryParameters(request)
         let limit = try parameters.limit(default: 100, maximum: 100_000)
-        let merged = try await merge(try Self.mergeQuery(parameters), tenant: context.tenant)
+        let merged = try await merge(try Self.mergeQuery(parameters), tenant: context.tenant, group: try Self.spanGroup(parameters))
         return MergedTopResponse(
-            sampleType: merged.sampleType, unit: merged.sampleType.unit, profiles: merged.profiles, total: merged.total,
+            sampleType: merged.sampleType, unit: merged.sampleType.unit, profiles: merged.profiles, spans: merged.spans, total: merged.total,
             functions: merged.top(limit: limit)
         )
     }
@@ -102,7 +130,7 @@ struct MergedProfileController {
     @Sendable func pprof(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
         let parameters = QueryParameters(request)
         let query = try Self.mergeQuery(parameters)
-        let merged = try await merge(query, tenant: context.tenant)
+        let merged = try await merge(query, tenant: context.tenant, group: try Self.spanGroup(parameters))
         let name = "\(query.service ?? "merged")-\(query.kind.rawValue).pb.gz"
         return Response(
             status: .ok,
@@ -162,8 +190,9 @@ struct MergedProfileController {
         if parameters.string("baseline_selector") != nil {
             baseline.selector = try Self.selector(parameters, name: "baseline_selector")
         }
-        let merged = try await merge(current, tenant: context.tenant)
-        var base = try await merge(baseline, tenant: context.tenant)
+        let group = try Self.spanGroup(parameters)
+        let merged = try await merge(current, tenant: context.tenant, group: group)
+        var base = try await merge(baseline, tenant: context.tenant, group: group)
         if base.sampleType != merged.sampleType, merged.profiles > 0, base.profiles > 0 {
             throw HTTPError(.badRequest, message: "sample_type: the baseline has \(base.sampleType), the current range \(merged.sampleType)")
         }
@@ -217,11 +246,13 @@ struct MergedProfileController {
 struct MergedFlameGraphResponse: ResponseEncodable, Sendable {
     var sampleType: ProfileValueType
     var profiles: Int
+    /// With a span group: the spans whose samples were merged.
+    var spans: Int?
     var total: Int64
     var root: FlameGraphNode
 
     enum CodingKeys: String, CodingKey {
-        case sampleType = "sample_type", profiles, total, root
+        case sampleType = "sample_type", profiles, spans, total, root
     }
 }
 
@@ -229,11 +260,13 @@ struct MergedTopResponse: ResponseEncodable, Sendable {
     var sampleType: ProfileValueType
     var unit: String
     var profiles: Int
+    /// With a span group: the spans whose samples were merged.
+    var spans: Int?
     var total: Int64
     var functions: [PprofReport.TopEntry]
 
     enum CodingKeys: String, CodingKey {
-        case sampleType = "sample_type", unit, profiles, total, functions
+        case sampleType = "sample_type", unit, profiles, spans, total, functions
     }
 }
 

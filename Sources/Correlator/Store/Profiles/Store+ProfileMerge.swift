@@ -187,6 +187,9 @@ public struct MergedStacks: Sendable {
     /// The earliest start and the summed duration, Unix nanoseconds.
     public var startNanos: Int64 = 0
     public var durationNanos: Int64 = 0
+    /// The spans whose samples were merged, for a span-group merge; nil for a merge of whole
+    /// profiles.
+    public var spans: Int?
     /// Stack id → summed value.
     public var values: [Int64: Int64] = [:]
     /// Stack id → function ids, root first.
