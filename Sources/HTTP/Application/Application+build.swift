@@ -36,6 +36,7 @@ public func buildApplication(
     services.append(client)
     services.append(writer)
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
+    services.append(ProfileRollupMaintainer(store: store, logger: logger))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
     services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))
     services.append(RuleReloadSignalService(rules: ruleManager))

@@ -15,11 +15,11 @@ struct MigratorTests {
                 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1
                 """)
-            for table in ["alerts", "exemplars", "functions", "profile_functions", "profile_series", "profile_stack_dictionary", "profile_stacks", "profiles", "schema_migrations", "span_profiles", "spans"] {
+            for table in ["alerts", "exemplars", "functions", "profile_functions", "profile_series", "profile_stack_dictionary", "profile_stacks", "profile_stacks_hourly", "profiles", "schema_migrations", "span_profiles", "spans"] {
                 #expect(tables.contains(table), "missing table \(table)")
             }
             let partitioned = try await strings(client, "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid ORDER BY 1")
-            #expect(partitioned == ["exemplars", "profile_functions", "profile_stacks", "profiles", "span_profiles", "spans"])
+            #expect(partitioned == ["exemplars", "profile_functions", "profile_stacks", "profile_stacks_hourly", "profiles", "span_profiles", "spans"])
             let today = try await strings(client, "SELECT to_char((now() AT TIME ZONE 'UTC')::date, 'YYYYMMDD')")[0]
             let children = try await strings(client, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid")
             #expect(children.contains("spans_p\(today)"))
@@ -115,10 +115,10 @@ struct MigratorTests {
                 VALUES ('t', '\\x0102', '\\x03', 's', 'n', '2020-01-02T12:00:00Z', 1577966400000000000, 1)
                 """)
             let dropped = try await strings(client, "SELECT drop_partitions_before('2020-01-03')::text")
-            // Two days (01 and 02) of each of the six partitioned tables.
-            #expect(dropped == ["12"])
+            // Two days (01 and 02) of each of the seven partitioned tables.
+            #expect(dropped == ["14"])
             let left = try await strings(client, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'r' AND c.relname LIKE '%2020%' ORDER BY 1")
-            #expect(left.allSatisfy { $0.hasSuffix("_p20200103") } && left.count == 6)
+            #expect(left.allSatisfy { $0.hasSuffix("_p20200103") } && left.count == 7)
             #expect(try await strings(client, "SELECT count(*)::text FROM spans WHERE tenant = 't'") == ["0"])
         }
     }

@@ -87,7 +87,7 @@ extension Store {
         let (sampleType, indexBySeries) = try Self.sampleTypeIndices(series, asked: query.sampleType, kind: query.kind)
         var merged = MergedStacks(sampleType: sampleType)
         guard !indexBySeries.isEmpty else { return merged }
-        try await forEachProfileRow(tenant: tenant, series: Array(indexBySeries.keys), from: query.from, to: query.to) { row in
+        try await forEachMergeRow(tenant: tenant, series: Array(indexBySeries.keys), from: query.from, to: query.to) { row in
             guard let index = indexBySeries[row.seriesFingerprint] else { return }
             merged.add(row, sampleTypeIndex: index)
         }
@@ -131,6 +131,8 @@ extension Store {
         var period: Int64
         var stackIDs: [Int64]
         var values: [Int64]
+        /// How many profiles the row sums (a rollup: those of an hour).
+        var profiles = 1
     }
 
     /// Reads the `profile_stacks` rows of `series` starting in `[from, to)`.
@@ -211,7 +213,7 @@ public struct MergedStacks: Sendable {
             if value != 0 { values[id, default: 0] &+= value }
         }
         startNanos = profiles == 0 ? row.startNanos : min(startNanos, row.startNanos)
-        profiles += 1
+        profiles += row.profiles
         period = max(period, row.period)
         durationNanos &+= row.durationNanos
     }
