@@ -2,7 +2,8 @@
 # Web pages end to end, in a real browser: a correlator fed the Go fixture through its ingest
 # APIs (OTLP/HTTP JSON spans, OpenMetrics exemplars, pprof), then headless Chromium driven by
 # selenium walks overview → slowest request → trace → profile link → flame graph, and the flame
-# graph's widest frame under the span must be the function `go tool pprof -tagfocus` names.
+# graph's widest frame under the span must be the function `go tool pprof -tagfocus` names;
+# then /ui/explore over three real profiles against go tool pprof's merge (explore.py).
 # Screenshots go to $E2E_OUT/ui (or a directory under /tmp this script prints).
 source "$(dirname "$0")/lib/common.bash"
 FIXTURES=$E2E_ROOT/Tests/Fixtures/pprof-go119
@@ -48,7 +49,7 @@ import json; s = json.load(open('$FIXTURES/spans.json'))
 print(min(x['start_unix_nano'] for x in s) // 10**9 - 600, max(x['end_unix_nano'] for x in s) // 10**9 + 600)")
 
 check "every page answers HTML" sh -c "
-for path in '/ui/?from=$FROM&to=$TO' /ui/traces/$SLOW_TRACE '/ui/profiles/cpu-fixture?span_id=$SLOW_SPAN' /ui/alerts /ui/rules; do
+for path in '/ui/?from=$FROM&to=$TO' /ui/traces/$SLOW_TRACE '/ui/profiles/cpu-fixture?span_id=$SLOW_SPAN' /ui/alerts /ui/rules /ui/explore; do
   curl -sf \"$CORRELATOR_URL\$path\" -o /dev/null -w '%{content_type}\n' | grep -q '^text/html' || { echo \"not HTML: \$path\"; exit 1; }
 done"
 check "an unknown profile is a 404 page" test "$(curl -s -o /dev/null -w '%{http_code}' "$CORRELATOR_URL/ui/profiles/no-such-profile")" = 404
@@ -56,4 +57,7 @@ check "an unknown profile is a 404 page" test "$(curl -s -o /dev/null -w '%{http
 echo "ui: headless Chromium (overview → slowest request → trace → profile → flame graph)"
 check "browser walk: the flame graph's widest frame under the span is $EXPECTED" \
     timeout 300 python3 "$E2E_ROOT/Tests/e2e/ui/browse.py" "$CORRELATOR_URL" "$FROM" "$TO" "$SLOW_TRACE" "$SLOW_SPAN" "$EXPECTED" "$SHOTS"
+echo "ui: headless Chromium on /ui/explore (chart, drag to zoom, merged flame graph, compare) and the overview's latency chart"
+check "explore: merged numbers are go tool pprof's, dragging the chart picks a range, a latency dot opens its trace" \
+    timeout 300 python3 "$E2E_ROOT/Tests/e2e/ui/explore.py" "$CORRELATOR_URL" "$E2E_ROOT/Tests/Fixtures/merge" "$FROM" "$TO" "$SHOTS"
 finish

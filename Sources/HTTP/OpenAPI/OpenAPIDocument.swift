@@ -1042,6 +1042,26 @@ enum OpenAPIDocument {
             - {name: baseline, in: query, description: "a duration (1h: this service's profiles of that window before this one) or profile ids separated by commas", schema: {type: string}}
           responses:
             default: {$ref: "#/components/responses/Page"}
+      /ui/explore:
+        get:
+          tags: [ui]
+          summary: "Explore page: a service's profiles merged over a range and selector, the value over time (drag to zoom), the merged flame graph and top functions, and a compare mode against a baseline range or selector."
+          operationId: uiExplore
+          parameters:
+            - $ref: "#/components/parameters/MergeService"
+            - $ref: "#/components/parameters/MergeType"
+            - $ref: "#/components/parameters/MergeSampleType"
+            - $ref: "#/components/parameters/MergeSelector"
+            - $ref: "#/components/parameters/From"
+            - $ref: "#/components/parameters/To"
+            - $ref: "#/components/parameters/SpanName"
+            - $ref: "#/components/parameters/Slowest"
+            - {name: compare, in: query, description: "on: compare with the baseline", schema: {type: string, enum: ["on"]}}
+            - {name: baseline_from, in: query, description: "RFC 3339 or Unix seconds; default the window before from", schema: {type: string}}
+            - {name: baseline_to, in: query, description: "RFC 3339 or Unix seconds; default from", schema: {type: string}}
+            - {name: baseline_selector, in: query, description: "the baseline's selector; default the same", schema: {type: string}}
+          responses:
+            default: {$ref: "#/components/responses/Page"}
       /ui/alerts:
         get:
           tags: [ui]

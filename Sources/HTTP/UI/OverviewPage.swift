@@ -49,6 +49,8 @@ struct OverviewPage {
     var health: [HealthRow]
     // Stored, not computed: mustache reads values through Mirror, which sees stored properties only.
     var hasSlow: Bool
+    /// A dot per slow request over the window (SVG), each a link to its trace.
+    var latencyChart: String
     var hasFiring: Bool
     var hasHealth: Bool
 
@@ -60,7 +62,17 @@ struct OverviewPage {
             signals[entry.service, default: []].insert(entry.signal)
         }
         services = signals.keys.sorted().map { Service(name: $0, signals: signals[$0]!.sorted().joined(separator: ", ")) }
-        self.slow = slow.map { request in
+        let points = slow.map { request in
+            SVGChart.Point(
+                time: request.timeNanos, value: request.value,
+                title: "\(Self.format(request.value, metric: request.metric)) at \(Timestamp.rfc3339(request.timeNanos)), trace \(request.traceID)",
+                href: "/ui/traces/\(request.traceID)"
+            )
+        }
+        let metric = slow.first?.metric ?? ""
+        latencyChart = points.isEmpty ? "" : SVGChart(from: range.from, to: range.to, valueLabel: "slow requests (exemplar values) · click a dot for its trace")
+            .scatter(points, id: "latency-chart") { Self.format($0, metric: metric) }
+        self.slow = slow.prefix(20).map { request in
             let labels = LabelsJSON.object(request.seriesJSON)
             let best = request.links.first
             return SlowRow(

@@ -69,6 +69,15 @@ enum UIAssets {
     .fg .c { display: flex; }
     .fg .h { display: none; }
     .fg .z > span { font-weight: 700; }
+    /* Charts (SVG drawn by the server). */
+    svg.chart { display: block; background: #fff; border: 1px solid var(--line); max-height: 220px; user-select: none; }
+    svg.chart .plot { fill: #fcfcfd; stroke: var(--line); }
+    svg.chart .axis { font: 11px system-ui, sans-serif; fill: var(--muted); }
+    svg.chart .series { fill: none; stroke: var(--accent); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+    svg.chart .point { fill: var(--accent); }
+    svg.chart .dot { fill: var(--bad); fill-opacity: .7; cursor: pointer; }
+    svg.chart .dot:hover { fill-opacity: 1; }
+    svg.chart .selection { fill: var(--accent); fill-opacity: .15; }
     .status { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; min-height: 1.3em; white-space: pre-wrap; }
     """
 
@@ -112,6 +121,49 @@ enum UIAssets {
         var status = document.getElementById("fg-status");
         if (!label || !status) return;
         status.textContent = label.parentElement.getAttribute("title");
+      });
+      // Drag across a chart with data-select="range": the page again for the range dragged over.
+      document.querySelectorAll('svg.chart[data-select="range"]').forEach(function (svg) {
+        var from = Number(svg.getAttribute("data-from")), to = Number(svg.getAttribute("data-to"));
+        var left = Number(svg.getAttribute("data-left")), right = Number(svg.getAttribute("data-right"));
+        var width = Number(svg.getAttribute("data-width"));
+        var start = null, box = null;
+        function viewX(event) {
+          var rect = svg.getBoundingClientRect();
+          return (event.clientX - rect.left) / rect.width * width;
+        }
+        function time(x) {
+          var fraction = Math.min(Math.max((x - left) / (width - left - right), 0), 1);
+          return from + fraction * (to - from);
+        }
+        svg.addEventListener("mousedown", function (event) {
+          start = viewX(event);
+          box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+          box.setAttribute("class", "selection");
+          box.setAttribute("y", "0");
+          box.setAttribute("height", svg.viewBox.baseVal.height);
+          box.setAttribute("x", start);
+          box.setAttribute("width", "0");
+          svg.appendChild(box);
+          event.preventDefault();
+        });
+        svg.addEventListener("mousemove", function (event) {
+          if (start === null) return;
+          var x = viewX(event);
+          box.setAttribute("x", Math.min(start, x));
+          box.setAttribute("width", Math.abs(x - start));
+        });
+        window.addEventListener("mouseup", function (event) {
+          if (start === null) return;
+          var end = viewX(event), a = time(Math.min(start, end)), b = time(Math.max(start, end));
+          start = null;
+          if (b - a < 1e9) { box.remove(); return; }
+          var url = new URL(window.location.href);
+          url.searchParams.set("from", (Math.floor(a / 1e6) / 1e3).toFixed(3));
+          url.searchParams.set("to", (Math.ceil(b / 1e6) / 1e3).toFixed(3));
+          url.searchParams.delete("window");
+          window.location.href = url.toString();
+        });
       });
       document.querySelectorAll("select.autosubmit").forEach(function (select) {
         select.addEventListener("change", function () { select.form.submit(); });

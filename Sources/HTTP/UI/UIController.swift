@@ -30,6 +30,7 @@ struct UIController {
         router.get("/ui/search") { request, _ in search(request) }
         router.get("/ui/traces/:id") { request, context in await page(request, context) { try await trace(request, context: context) } }
         router.get("/ui/profiles/:id") { request, context in await page(request, context) { try await profile(request, context: context) } }
+        router.get("/ui/explore") { request, context in await page(request, context) { try await explore(request, context: context) } }
         router.get("/ui/alerts") { request, context in await page(request, context) { try await alerts(tenant: context.tenant) } }
         router.get("/ui/rules") { request, context in await page(request, context) { try await rules(tenant: context.tenant) } }
         router.get("/ui/static/:file") { _, context in try asset(context.parameters.require("file")) }
@@ -63,7 +64,8 @@ struct UIController {
         }
         let range = requested
         let tenant = context.tenant
-        let filter = SlowRequestFinder.Filter(range: range, limit: 20)
+        // The 200 slowest for the chart, the first 20 in the table.
+        let filter = SlowRequestFinder.Filter(range: range, limit: 200)
         let (slow, alerts, entries) = try await withDatabaseErrors {
             async let slow = SlowRequestFinder(resolver: resolver).slowRequests(tenant: tenant, filter: filter)
             async let alerts = alerting.activeAlerts(tenant: tenant)
@@ -74,6 +76,77 @@ struct UIController {
             range: range, now: Timestamp.now(), slow: slow.items, alerts: alerts, health: entries, templates: templates
         )
         return renderer.page("overview", model)
+    }
+
+    // MARK: - Explore
+
+    /// `/ui/explore`: the merge of `service`'s `type` profiles matching `selector` over
+    /// `from`/`to` (or `window`, default the last hour), with `compare=on` against
+    /// `baseline_from`/`baseline_to` (default: the window before) and `baseline_selector`.
+    func explore(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
+        let parameters = QueryParameters(request)
+        var range = try parameters.range(defaultSpan: 3_600_000_000_000)
+        if let window = parameters.string("window") {
+            guard let nanos = Self.nanoseconds(window), case let (from, false) = range.to.subtractingReportingOverflow(nanos) else {
+                throw HTTPError(.badRequest, message: "window: expected a duration from 1ms to 3650d such as 1h or 30m, got '\(window.prefix(80))'")
+            }
+            range.from = from
+        }
+        let span = range.to &- range.from
+        guard range.from < range.to, span <= MergedProfileController.longestRange else {
+            throw HTTPError(.badRequest, message: "from must be before to, at most 100 years apart")
+        }
+        let tenant = context.tenant
+        let kind = try MergedProfileController.kind(parameters) ?? .cpu
+        let selector = try MergedProfileController.selector(parameters)
+        let group = try MergedProfileController.spanGroup(parameters)
+        let compare = ["on", "1", "true"].contains(parameters.string("compare") ?? "")
+        let baseTo = try parameters.time("baseline_to") ?? range.from
+        let baseFrom = try parameters.time("baseline_from") ?? (baseTo &- span)
+        guard baseFrom < baseTo, baseTo &- baseFrom <= MergedProfileController.longestRange else {
+            throw HTTPError(.badRequest, message: "baseline_from must be before baseline_to, at most 100 years apart")
+        }
+        let baselineSelectorText = parameters.string("baseline_selector")
+        let baselineSelector = baselineSelectorText == nil ? selector : try MergedProfileController.selector(parameters, name: "baseline_selector")
+        let known = try await withDatabaseErrors {
+            try await store.profileSeries(tenant: tenant, service: nil, kind: nil, selector: nil, from: range.from)
+        }
+        let services = Set(known.map(\.key.service)).sorted()
+        let service = parameters.string("service") ?? services.first
+        var model = ExplorePage(
+            services: services.contains(service ?? "") || service == nil ? services : services + [service!], service: service, kind: kind,
+            sampleType: parameters.string("sample_type"), selector: parameters.string("selector"), range: range, compare: compare,
+            baseline: (baseFrom, baseTo, baselineSelectorText), spanName: parameters.string("span_name"), slowest: parameters.string("slowest")
+        )
+        guard let service else {
+            model.message = "No profiles since \(Timestamp.rfc3339(range.from)): send some (README, Profiles) or pick an earlier range."
+            return renderer.page("explore", model)
+        }
+        let query = ProfileMergeQuery(service: service, kind: kind, sampleType: parameters.string("sample_type"), selector: selector, from: range.from, to: range.to)
+        let baselineQuery = ProfileMergeQuery(
+            service: service, kind: kind, sampleType: query.sampleType, selector: baselineSelector, from: baseFrom, to: baseTo
+        )
+        let step = max(1_000_000_000, span / 120)
+        let merges = MergedProfileController(store: store)
+        let (merged, series, baseline) = try await withDatabaseErrors {
+            async let merged = merges.merge(query, tenant: tenant, group: group)
+            async let series = store.profileValueSeries(tenant: tenant, query: query, step: step, groupBy: [], stackFilter: nil)
+            async let baseline = compare ? merges.merge(baselineQuery, tenant: tenant, group: group) : nil
+            return try await (merged, series, baseline)
+        }
+        model.showSeries(series.1, sampleType: series.0, range: range, step: step)
+        var pprofQuery = URLComponents()
+        pprofQuery.queryItems = [
+            URLQueryItem(name: "service", value: service), URLQueryItem(name: "type", value: kind.rawValue),
+            URLQueryItem(name: "sample_type", value: merged.sampleType.type),
+            URLQueryItem(name: "from", value: Timestamp.rfc3339(range.from)), URLQueryItem(name: "to", value: Timestamp.rfc3339(range.to)),
+        ] + (parameters.string("selector").map { [URLQueryItem(name: "selector", value: $0)] } ?? [])
+        model.showMerge(merged, baseline: baseline, pprofURL: "/api/v1/query/pprof?" + (pprofQuery.percentEncodedQuery ?? ""))
+        if compare, let baseline {
+            model.baselineDescription = "\(baseline.profiles) profiles from \(Timestamp.rfc3339(baseFrom)) to \(Timestamp.rfc3339(baseTo))"
+                + (baselineSelectorText.map { " matching \($0)" } ?? "")
+        }
+        return renderer.page("explore", model)
     }
 
     // MARK: - Search

@@ -3,7 +3,7 @@
 /// graph, which ``FlameGraphHTML`` escapes itself.
 enum UITemplates {
     static let all: [String: String] = [
-        "layout": layout, "overview": overview, "trace": trace, "profile": profile,
+        "layout": layout, "overview": overview, "trace": trace, "profile": profile, "explore": explore,
         "alerts": alerts, "rules": rules, "error": error,
     ]
 
@@ -20,7 +20,7 @@ enum UITemplates {
     <body>
     <header>
     <a class="brand" href="/ui/">Correlator</a>
-    <nav><a href="/ui/">Overview</a><a href="/ui/alerts">Alerts</a><a href="/ui/rules">Rules</a></nav>
+    <nav><a href="/ui/">Overview</a><a href="/ui/explore">Explore</a><a href="/ui/alerts">Alerts</a><a href="/ui/rules">Rules</a></nav>
     <form class="search" action="/ui/search" method="get" role="search">
     <input name="q" value="{{search}}" placeholder="trace id or profile id" aria-label="trace id or profile id" size="36">
     <button type="submit">Open</button>
@@ -50,6 +50,7 @@ enum UITemplates {
     <h2>Slowest recent requests</h2>
     {{^hasSlow}}<p class="empty">No exemplar with a trace id in this window.</p>{{/hasSlow}}
     {{#hasSlow}}
+    {{{latencyChart}}}
     <table id="slow-requests">
     <thead><tr><th class="num">value</th><th>service</th><th>route</th><th>time</th><th>trace</th><th>link</th><th>top function</th></tr></thead>
     <tbody>
@@ -162,6 +163,60 @@ enum UITemplates {
     {{#hasTop}}
     <section>
     <h2>Top functions{{#spanID}} in span <code>{{spanID}}</code>{{/spanID}}</h2>
+    <table id="top-functions">
+    <thead><tr><th class="num">flat</th><th class="num">flat%</th><th class="num">cum</th><th class="num">cum%</th><th>function</th><th>file</th></tr></thead>
+    <tbody>{{#top}}<tr><td class="num">{{flat}}</td><td class="num">{{flatShare}}</td><td class="num">{{cum}}</td><td class="num">{{cumShare}}</td><td><code>{{name}}</code></td><td class="muted">{{file}}</td></tr>{{/top}}</tbody>
+    </table>
+    </section>
+    {{/hasTop}}
+    {{/main}}
+    {{/layout}}
+    """
+
+    static let explore = """
+    {{<layout}}
+    {{$title}}Explore profiles{{/title}}
+    {{$main}}
+    <h1>Explore profiles</h1>
+    <form class="controls" method="get" action="/ui/explore" id="explore-form">
+    <label>service <select name="service" class="autosubmit">{{#services}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/services}}</select></label>
+    <label>type <select name="type" class="autosubmit">{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/types}}</select></label>
+    <label>sample type <input name="sample_type" value="{{sampleType}}" placeholder="default" size="12"></label>
+    <label>selector <input name="selector" value="{{selector}}" placeholder="{pod=~&quot;api-.*&quot;}" size="28"></label>
+    <label>from <input name="from" value="{{from}}" size="32"></label>
+    <label>to <input name="to" value="{{to}}" size="32"></label>
+    <label>span name <input name="span_name" value="{{spanName}}" placeholder="GET /checkout" size="16"></label>
+    <label>slowest <input name="slowest" value="{{slowest}}" placeholder="5%" size="5"></label>
+    <label>compare <input type="checkbox" name="compare" value="on" id="compare"{{#compare}} checked{{/compare}}></label>
+    <label>baseline from <input name="baseline_from" value="{{baselineFrom}}" size="32"></label>
+    <label>baseline to <input name="baseline_to" value="{{baselineTo}}" size="32"></label>
+    <label>baseline selector <input name="baseline_selector" value="{{baselineSelector}}" placeholder="same" size="20"></label>
+    <button type="submit">Apply</button>
+    </form>
+
+    {{#message}}<p class="note">{{message}}</p>{{/message}}
+
+    {{#hasChart}}
+    <section id="series">
+    <h2>Over time</h2>
+    <p class="muted">{{points}} points · drag across the chart to zoom into a range</p>
+    {{{chart}}}
+    </section>
+    {{/hasChart}}
+
+    {{#hasFlameGraph}}
+    <section>
+    <h2>Merged flame graph{{#hasDiff}} coloured by change against the baseline{{/hasDiff}}</h2>
+    <p class="muted"><span id="merge-profiles">{{profiles}}</span> profiles{{#spans}} · <span id="merge-spans">{{spans}}</span> spans{{/spans}} · {{total}} of {{sampleTypeName}} · {{frames}} frames · <a href="{{pprofURL}}">pprof</a>{{#widest}} · hottest: <code id="widest-frame">{{widest}}</code>{{/widest}}</p>
+    {{#hasDiff}}<p class="muted" id="baseline">Baseline: {{baselineDescription}}, {{baselineTotal}}. Red grew, green shrank (share of each total).</p>{{/hasDiff}}
+    <div class="fg" id="flamegraph" data-unit="{{unit}}">{{{flameGraph}}}</div>
+    <p class="status muted" id="fg-status">&nbsp;</p>
+    </section>
+    {{/hasFlameGraph}}
+
+    {{#hasTop}}
+    <section>
+    <h2>Top functions</h2>
     <table id="top-functions">
     <thead><tr><th class="num">flat</th><th class="num">flat%</th><th class="num">cum</th><th class="num">cum%</th><th>function</th><th>file</th></tr></thead>
     <tbody>{{#top}}<tr><td class="num">{{flat}}</td><td class="num">{{flatShare}}</td><td class="num">{{cum}}</td><td class="num">{{cumShare}}</td><td><code>{{name}}</code></td><td class="muted">{{file}}</td></tr>{{/top}}</tbody>

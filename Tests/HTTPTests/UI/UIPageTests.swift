@@ -333,3 +333,37 @@ enum HTMLTextForTests {
             .replacingOccurrences(of: "'", with: "&#39;")
     }
 }
+
+/// `/ui/explore` over the three CPU profiles of Tests/Fixtures/merge, against go tool pprof's
+/// merge of the same files.
+@Suite("Explore page")
+struct ExplorePageTests {
+    @Test func mergedFlameGraphChartAndTopAreThoseOfPprofsMerge() async throws {
+        let golden = try MergedProfileRoutesTests.goldenRows("cpu-abc.cpu.top.txt")
+        let total = Int64(golden.values.reduce(0) { $0 + $1.flat })
+        let hottest = golden.max { $0.value.flat < $1.value.flat }!.key
+        try await MergedProfileRoutesTests.withPostedProfiles { http in
+            let range = MergedProfileRoutesTests.range
+            let (status, _, html) = try await getPage(http, "/ui/explore?service=checkout-api&type=cpu&sample_type=cpu&\(range)")
+            #expect(status == .ok)
+            #expect(html.contains("id=\"merge-profiles\">3<"))
+            #expect(html.contains("class=\"n root\" style=\"width:100.0000%\" data-v=\"\(total)\""), "the root is pprof's total \(total)")
+            #expect(html.contains("id=\"widest-frame\">\(hottest)<"))
+            #expect(html.components(separatedBy: "class=\"point\"").count - 1 == 3, "a point per profile")
+            #expect(try widestSelfFrame(html)?.name == hottest)
+
+            // A selector for one pod; compare against the other two.
+            let (compared, _, diff) = try await getPage(
+                http, "/ui/explore?service=checkout-api&type=cpu&sample_type=cpu&\(range)&selector=%7Bpod%3D%22b%22%7D&compare=on"
+                    + "&baseline_from=\(MergedProfileRoutesTests.base - 60)&baseline_to=\(MergedProfileRoutesTests.base + 3600)&baseline_selector=%7Bpod%21%3D%22b%22%7D"
+            )
+            #expect(compared == .ok)
+            #expect(diff.contains("id=\"merge-profiles\">1<"))
+            #expect(diff.contains("id=\"baseline\">Baseline: 2 profiles"))
+
+            let (bad, _, message) = try await getPage(http, "/ui/explore?service=checkout-api&selector=%7Bpod%3D")
+            #expect(bad == .badRequest)
+            #expect(message.contains("selector"))
+        }
+    }
+}

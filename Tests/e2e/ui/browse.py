@@ -10,44 +10,22 @@ Prints one `ok`/`FAIL` line per check and exits 1 on any failure.
 """
 
 import os
-import shutil
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+sys.path.insert(0, os.path.dirname(__file__))
+from browse_common import check, failures, make_driver  # noqa: E402
+from browse_common import shot as save_shot  # noqa: E402
+
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, start, end, want_trace, want_span, want_function, out = sys.argv[1:8]
-failures = 0
-
-
-def check(description, condition, detail=""):
-    global failures
-    if condition:
-        print(f"  ok   {description}")
-    else:
-        failures += 1
-        print(f"  FAIL {description} {detail}")
 
 
 def shot(driver, name):
-    path = os.path.join(out, name)
-    driver.save_screenshot(path)
-    print(f"  screenshot {path}")
-
-
-def make_driver():
-    options = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1600,1100"]:
-        options.add_argument(argument)
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary:
-        options.binary_location = binary
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    return webdriver.Chrome(service=Service(driver_path), options=options)
+    save_shot(driver, out, name)
 
 
 # Self value summed per function over the drawn frames (the root excluded): the widest frame.
@@ -140,5 +118,5 @@ try:
 finally:
     driver.quit()
 
-print(f"browser: {failures} failed")
-sys.exit(1 if failures else 0)
+print(f"browser: {failures()} failed")
+sys.exit(1 if failures() else 0)
