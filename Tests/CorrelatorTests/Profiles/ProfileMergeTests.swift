@@ -115,6 +115,27 @@ struct ProfileMergeTests {
         }
     }
 
+    /// Profiles sampled at different rates (cpu-r4ms: 250 Hz, 4 ms a sample; cpu-a: 100 Hz)
+    /// merge as pprof merges them: values summed (CPU time is already in nanoseconds, sample
+    /// counts are counts), the largest period kept; their inlined frames are functions of their own.
+    @Test func profilesWithDifferentPeriodsMergeAsPprofMergesThem() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try TestDatabase.makeStore(client)
+            let uploads = [
+                try Self.upload("cpu-a.pb.gz", kind: .cpu, labels: ["pod": "a"], minute: 0),
+                try Self.upload("cpu-r4ms.pb.gz", kind: .cpu, labels: ["pod": "r"], minute: 1),
+            ]
+            #expect(uploads[1].profile.period == 4_000_000 && uploads[0].profile.period == 10_000_000)
+            #expect(try await store.writeProfiles(uploads).allSatisfy { $0 })
+            let cpu = try await store.mergeProfiles(tenant: "default", query: Self.query(.cpu))
+            try Self.expectTop(cpu, equals: "cpu-a-r4ms.cpu.top.txt", profiles: 2)
+            #expect(cpu.period == 10_000_000)
+            try Self.expectTop(try await store.mergeProfiles(tenant: "default", query: Self.query(.cpu, sampleType: "samples")), equals: "cpu-a-r4ms.samples.top.txt", profiles: 2)
+            let golden = try String(contentsOf: Self.fixtures.appendingPathComponent("cpu-a-r4ms.cpu.top.txt"), encoding: .utf8)
+            #expect(golden.contains(" (inline)"), "the golden has inlined frames")
+        }
+    }
+
     @Test func aSelectorMergesOnlyTheProfilesItMatches() async throws {
         try await Self.withStoredFixtures { store in
             let subset = try await store.mergeProfiles(tenant: "default", query: Self.query(.cpu, selector: #"{pod=~"a|c", region!="us"}"#))
