@@ -5,7 +5,8 @@ extension Profile {
     ///
     /// - Parameter functionLimit: keep at most this many functions per span (the largest flat of
     ///   the default sample type), to bound what is stored for profiles with many spans.
-    public func spanBreakdown(functionLimit: Int? = nil) -> [SpanProfile] {
+    /// - Parameter includeStacks: also sum each span's samples per stack (``SpanProfile/stacks``).
+    public func spanBreakdown(functionLimit: Int? = nil, includeStacks: Bool = false) -> [SpanProfile] {
         let typeCount = sampleTypes.count
         let roles = labels.map { SpanLabelRole(key: $0.key) }
 
@@ -81,17 +82,19 @@ extension Profile {
             if typeCount > 0 {
                 spanFunctions = spanFunctions.top(sampleTypeIndex: sortIndex, count: spanFunctions.count, by: .flat)
             }
-            spans.append(
-                SpanProfile(
-                    spanID: spanIDs[slot],
-                    traceID: traceID,
-                    spanName: spanName,
-                    localRootSpanID: localRoot,
-                    sampleCount: count,
-                    totals: totals,
-                    functions: spanFunctions
-                )
+            var span = SpanProfile(
+                spanID: spanIDs[slot],
+                traceID: traceID,
+                spanName: spanName,
+                localRootSpanID: localRoot,
+                sampleCount: count,
+                totals: totals,
+                functions: spanFunctions
             )
+            if includeStacks {
+                span.stacks = stacks(ofSamples: ordered[counts[slot]..<counts[slot + 1]].lazy.map { Int($0) })
+            }
+            spans.append(span)
         }
         if typeCount > 0 {
             spans.sort { left, right in

@@ -17,6 +17,8 @@ public struct SpanProfile: Sendable, Hashable, Codable {
     /// Flat and cum per function within the span's samples, largest flat of the default sample
     /// type first (then cum, then name); cut to the limit given to the breakdown.
     public var functions: [FunctionSummary]
+    /// The span's samples per distinct stack, when the breakdown was asked for them.
+    public var stacks: ProfileStacks?
 
     public init(
         spanID: String,

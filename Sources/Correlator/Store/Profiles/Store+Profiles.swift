@@ -73,7 +73,7 @@ extension Store {
         if profile.spanRows.readableBytes > 0 {
             try await connection.copyFrom(
                 table: "span_profiles",
-                columns: ["tenant", "profile_id", "start_ts", "span_id", "trace_id", "span_name", "totals", "top"],
+                columns: ["tenant", "profile_id", "start_ts", "span_id", "trace_id", "span_name", "totals", "top", "stack_ids", "stack_values"],
                 logger: logger
             ) { writer in
                 try await writer.write(profile.spanRows)
@@ -186,7 +186,16 @@ struct PreparedProfile: Sendable {
         var spans = CopyTextRows()
         let index = summary.defaultSampleTypeIndex
         var seen = Set<UInt64>()
-        for span in upload.profile.spanBreakdown(functionLimit: Store.spanTopFunctionCount) {
+        // Function ids by the profile's function index, shared by the span and profile stacks.
+        var functionID: [Int32: Int64] = [:]
+        func id(ofFunction index: Int32) -> Int64 {
+            if let known = functionID[index] { return known }
+            let info = upload.profile.functions[Int(index)]
+            let id = FunctionID.of(name: info.name, filename: info.filename)
+            functionID[index] = id
+            return id
+        }
+        for span in upload.profile.spanBreakdown(functionLimit: Store.spanTopFunctionCount, includeStacks: true) {
             guard let spanID = SpanID(hex: span.spanID), seen.insert(spanID.value).inserted else { continue }
             let top = span.topFunctions(sampleTypeIndex: index, count: Store.spanTopFunctionCount).map {
                 PprofReport.TopEntry(function: $0.name, file: $0.filename, flat: $0.flat[index], cum: $0.cum[index])
@@ -202,13 +211,17 @@ struct PreparedProfile: Sendable {
             }
             if let name = span.spanName { spans.text(name) } else { spans.null() }
             spans.text("{" + span.totals.map(String.init).joined(separator: ",") + "}")
-            spans.text(String(decoding: try encoder.encode(top), as: UTF8.self), last: true)
+            spans.text(String(decoding: try encoder.encode(top), as: UTF8.self))
+            // The span's samples per stack (migration 0012), for span merges and explanations.
+            let spanStacks = span.stacks ?? ProfileStacks(sampleTypeCount: span.totals.count)
+            let ids = (0..<spanStacks.count).map { StackID.of(functionIDs: spanStacks.functions(ofStack: $0).map(id(ofFunction:))) }
+            spans.text("{" + ids.map(String.init).joined(separator: ",") + "}")
+            spans.text("{" + spanStacks.values.map(String.init).joined(separator: ",") + "}", last: true)
         }
         spanRows = spans.buffer
 
         seriesFingerprint = ProfileSeriesKey(service: upload.service, type: upload.kind.rawValue, labels: upload.labels, sampleTypes: summary.sampleTypes).fingerprint
         let stacks = upload.profile.stacks()
-        var functionID: [Int32: Int64] = [:]
         stackIDs.reserveCapacity(stacks.count)
         stackFunctions.reserveCapacity(stacks.count)
         var ids: [Int64] = []

@@ -9,61 +9,105 @@ extension Store {
 
     /// The samples of the spans `spanIDs` (16 hex digits each) merged over the profiles
     /// `query` selects: Pyroscope's `SelectMergeSpanProfile`, what Grafana shows as "Profiles
-    /// for this span". Only the profiles that hold samples of those spans (`span_profiles`)
-    /// are read, and their stored pprof decoded again: the stack aggregates do not keep span
-    /// labels, and a span's samples live in one or a few profiles.
+    /// for this span". Read from the spans' own stack aggregates (`span_profiles`, migration
+    /// 0012); rows stored before it have none, and their profile's pprof is decoded again.
     ///
     /// A profile holding a span's samples starts before the span does: profiles that start up
     /// to ``spanProfileLookback`` before `query.from` are read too.
     public func mergeSpanProfiles(tenant: String, query: ProfileMergeQuery, spanIDs: [String]) async throws -> MergedStacks {
+        try await mergeSpanGroups(tenant: tenant, query: query, groups: [spanIDs])[0]
+    }
+
+    /// ``mergeSpanProfiles(tenant:query:spanIDs:)`` for several groups of spans at once, one
+    /// read: a merge per group, in order (a span in two groups counts in both).
+    public func mergeSpanGroups(tenant: String, query: ProfileMergeQuery, groups: [[String]]) async throws -> [MergedStacks] {
         let series = try await profileSeries(tenant: tenant, service: query.service, kind: query.kind, selector: query.selector, from: query.from)
         let (sampleType, indexBySeries) = try Self.sampleTypeIndices(series, asked: query.sampleType, kind: query.kind)
-        var merged = MergedStacks(sampleType: sampleType)
-        guard !indexBySeries.isEmpty, !spanIDs.isEmpty else { return merged }
+        var merges = groups.map { _ in MergedStacks(sampleType: sampleType) }
+        var groupsOf: [String: [Int]] = [:]
+        for (group, ids) in groups.enumerated() {
+            for id in Set(ids) { groupsOf[id, default: []].append(group) }
+        }
+        guard !indexBySeries.isEmpty, !groupsOf.isEmpty else { return merges }
         let rows = try await client.query("""
-            SELECT ps.series_fp, p.start_unix_nano, p.duration_ns, coalesce(p.period, 0), p.raw
-            FROM profiles p
-            JOIN profile_stacks ps ON ps.tenant = p.tenant AND ps.profile_id = p.profile_id AND ps.start_ts = p.start_ts
-            WHERE p.tenant = \(tenant) AND ps.series_fp = ANY(\(Array(indexBySeries.keys))::bigint[])
-              AND (p.profile_id, p.start_ts) IN (
-                SELECT profile_id, start_ts FROM span_profiles
-                WHERE tenant = \(tenant)
-                  AND span_id = ANY(SELECT decode(id, 'hex') FROM unnest(\(spanIDs)::text[]) id)
-                  AND start_ts >= timestamptz 'epoch' + \((max(query.from, Int64.min + Self.spanProfileLookback) - Self.spanProfileLookback) / 1000) * interval '1 microsecond'
-                  AND start_ts < timestamptz 'epoch' + \(query.to / 1000) * interval '1 microsecond')
+            SELECT encode(sp.span_id, 'hex'), sp.profile_id, ps.series_fp, p.start_unix_nano, p.duration_ns, coalesce(p.period, 0),
+                   sp.stack_ids, sp.stack_values, CASE WHEN sp.stack_ids IS NULL THEN p.raw END
+            FROM span_profiles sp
+            JOIN profiles p ON p.tenant = sp.tenant AND p.profile_id = sp.profile_id AND p.start_ts = sp.start_ts
+            JOIN profile_stacks ps ON ps.tenant = sp.tenant AND ps.profile_id = sp.profile_id AND ps.start_ts = sp.start_ts
+            WHERE sp.tenant = \(tenant)
+              AND sp.span_id = ANY(SELECT decode(id, 'hex') FROM unnest(\(Array(groupsOf.keys))::text[]) id)
+              AND sp.start_ts >= timestamptz 'epoch' + \((max(query.from, Int64.min + Self.spanProfileLookback) - Self.spanProfileLookback) / 1000) * interval '1 microsecond'
+              AND sp.start_ts < timestamptz 'epoch' + \(query.to / 1000) * interval '1 microsecond'
+              AND ps.series_fp = ANY(\(Array(indexBySeries.keys))::bigint[])
             """, logger: logger)
-        let wanted = Set(spanIDs)
-        var functionIDs: [ProfileFunction: Int64] = [:]
-        for try await (fingerprint, start, duration, period, raw) in rows.decode((Int64, Int64, Int64, Int64, ByteBuffer?).self) {
-            guard let raw, let seriesKey = series.first(where: { $0.fingerprint == fingerprint })?.key,
-                indexBySeries[fingerprint] != nil
-            else { continue }
-            let profile = try PprofDecoder().decode(raw)
+        // Each profile counts once per group; legacy rows are decoded once per profile.
+        var counted = Set<[String]>()
+        var legacy: [String: (raw: ByteBuffer, fingerprint: Int64, spans: Set<String>)] = [:]
+        for try await (spanID, profileID, fingerprint, start, duration, period, ids, values, raw) in rows.decode(
+            (String, String, Int64, Int64, Int64, Int64, [Int64]?, [Int64]?, ByteBuffer?).self
+        ) {
+            guard let index = indexBySeries[fingerprint] else { continue }
+            for group in groupsOf[spanID] ?? [] {
+                if counted.insert([profileID, String(group)]).inserted {
+                    merges[group].startNanos = merges[group].profiles == 0 ? start : min(merges[group].startNanos, start)
+                    merges[group].profiles += 1
+                    merges[group].period = max(merges[group].period, period)
+                    merges[group].durationNanos &+= duration
+                }
+                if let ids, let values, !ids.isEmpty {
+                    let stride = values.count / ids.count
+                    guard stride > index else { continue }
+                    for (position, id) in ids.enumerated() {
+                        let value = values[position * stride + index]
+                        if value != 0 { merges[group].values[id, default: 0] &+= value }
+                    }
+                }
+            }
+            if ids == nil, let raw {
+                legacy[profileID, default: (raw, fingerprint, [])].spans.insert(spanID)
+            }
+        }
+        // Rows without their own stacks: the profile's pprof, each span's samples.
+        for (_, entry) in legacy {
+            guard let seriesKey = series.first(where: { $0.fingerprint == entry.fingerprint })?.key else { continue }
+            let profile = try PprofDecoder().decode(entry.raw)
             guard let index = profile.sampleTypes.firstIndex(of: sampleType) ?? seriesKey.sampleTypes.firstIndex(of: sampleType),
                 index < profile.sampleTypes.count
             else { continue }
-            let stacks = profile.stacks(spanIDs: wanted)
-            for stack in 0..<stacks.count {
-                let value = stacks.values[stack * stacks.sampleTypeCount + index]
-                guard value != 0 else { continue }
-                let ids = stacks.functions(ofStack: stack).map { position in
-                    let function = profile.functions[Int(position)]
-                    if let known = functionIDs[function] { return known }
-                    let id = FunctionID.of(name: function.name, filename: function.filename)
-                    functionIDs[function] = id
-                    merged.functions[id] = function
-                    return id
+            for spanID in entry.spans {
+                let stacks = profile.stacks(spanIDs: [spanID])
+                for stack in 0..<stacks.count {
+                    let value = stacks.values[stack * stacks.sampleTypeCount + index]
+                    guard value != 0 else { continue }
+                    let ids = stacks.functions(ofStack: stack).map { position in
+                        let function = profile.functions[Int(position)]
+                        return FunctionID.of(name: function.name, filename: function.filename)
+                    }
+                    let id = StackID.of(functionIDs: ids)
+                    for group in groupsOf[spanID] ?? [] {
+                        merges[group].values[id, default: 0] &+= value
+                        merges[group].stacks[id] = ids
+                        for (functionID, position) in zip(ids, stacks.functions(ofStack: stack)) {
+                            merges[group].functions[functionID] = profile.functions[Int(position)]
+                        }
+                    }
                 }
-                let id = StackID.of(functionIDs: ids)
-                merged.stacks[id] = ids
-                merged.values[id, default: 0] &+= value
             }
-            merged.startNanos = merged.profiles == 0 ? start : min(merged.startNanos, start)
-            merged.profiles += 1
-            merged.period = max(merged.period, period)
-            merged.durationNanos &+= duration
         }
-        return merged
+        // The stacks' functions from the dictionary, once for every group.
+        let missing = Set(merges.flatMap { merge in merge.values.keys.filter { merge.stacks[$0] == nil } })
+        if !missing.isEmpty {
+            let (stacks, functions) = try await self.stacks(Array(missing), tenant: tenant)
+            for group in merges.indices {
+                for id in merges[group].values.keys where merges[group].stacks[id] == nil {
+                    guard let frames = stacks[id] else { continue }
+                    merges[group].stacks[id] = frames
+                    for function in frames { merges[group].functions[function] = functions[function] }
+                }
+            }
+        }
+        return merges
     }
 }
 
