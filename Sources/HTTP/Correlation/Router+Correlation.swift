@@ -15,4 +15,5 @@ func addCorrelationRoutes(to router: Router<CorrelatorRequestContext>, store: St
     MergedProfileController(store: store).addRoutes(to: router)
     QuerierController(store: store, limits: configuration.limits).addRoutes(to: router)
     TempoController(store: store).addRoutes(to: router)
+    ExplainController(explainer: RequestExplainer(store: store)).addRoutes(to: router)
 }

@@ -250,6 +250,43 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/NotFound"}
             "503": {$ref: "#/components/responses/Unavailable"}
             default: {$ref: "#/components/responses/Error"}
+      /api/v1/traces/{id}/explain:
+        get:
+          tags: [correlation]
+          summary: Why the request was slow, as ranked causes with their evidence.
+          description: "The trace's root span (or span_id, e.g. an exemplar's span) against its peers, the same service and route within 30 minutes. Kinds: slower_than_peers (its own CPU samples against the fast requests: the narrowest function that holds most of the extra time), peer_evidence (too few samples of its own: the slow peers' samples, labelled as theirs), off_cpu (wall minus CPU time, attributed with the block, mutex and goroutine profiles), changed_after_deploy (the route before and after a service.version change). An ordinary request gets no cause."
+          operationId: explainTrace
+          parameters:
+            - $ref: "#/components/parameters/TraceIDPath"
+            - {name: span_id, in: query, description: "the span to explain (16 hex digits); default the trace's root", schema: {$ref: "#/components/schemas/SpanID"}}
+          responses:
+            "200":
+              description: the request, its causes (most likely first; empty when nothing is unusual) and a one-line summary
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [request, causes, summary]
+                    properties:
+                      request: {type: object}
+                      summary: {type: string}
+                      causes:
+                        type: array
+                        items:
+                          type: object
+                          required: [kind, function, stack, extra_ms_per_request, evidence, confidence, summary]
+                          properties:
+                            kind: {type: string, enum: [slower_than_peers, peer_evidence, off_cpu, changed_after_deploy]}
+                            function: {type: string}
+                            stack: {type: array, items: {type: string}}
+                            extra_ms_per_request: {type: number}
+                            evidence: {type: object}
+                            confidence: {type: string, enum: [high, medium, low]}
+                            summary: {type: string}
+            "400": {$ref: "#/components/responses/BadRequest"}
+            "404": {$ref: "#/components/responses/NotFound"}
+            "503": {$ref: "#/components/responses/Unavailable"}
+            default: {$ref: "#/components/responses/Error"}
       /api/v1/traces/{id}/profiles:
         get:
           tags: [correlation]

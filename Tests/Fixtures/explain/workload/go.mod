@@ -1,0 +1,3 @@
+module explain-workload
+
+go 1.19
