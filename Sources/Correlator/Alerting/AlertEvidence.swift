@@ -24,10 +24,12 @@ public struct AlertEvidence: Sendable, Hashable, Codable {
         public var jumpURL: String
         /// The built-in trace page.
         public var uiURL: String
+        /// Why this request was slow: the first cause of its explanation, when one was found.
+        public var cause: ExplainedCause?
 
         enum CodingKeys: String, CodingKey {
             case traceID = "trace_id", spanName = "span_name", durationSeconds = "duration_seconds", samples
-            case jumpURL = "jump_url", uiURL = "ui_url"
+            case jumpURL = "jump_url", uiURL = "ui_url", cause
         }
     }
 
@@ -58,6 +60,9 @@ public struct AlertEvidence: Sendable, Hashable, Codable {
         if !exampleTraces.isEmpty {
             result["example_trace_ids"] = exampleTraces.map(\.traceID).joined(separator: " ")
             result["example_trace_url"] = exampleTraces[0].jumpURL
+            if let cause = exampleTraces.lazy.compactMap(\.cause).first {
+                result["example_cause"] = cause.summary
+            }
         }
         return result
     }
@@ -76,12 +81,15 @@ public struct ExampleTraceFinder: Sendable {
     public let tenant: String
     /// Base of the links, without a trailing slash.
     public let externalURL: String
+    /// Explains each example (its first cause); nil: examples carry no cause.
+    public let explainer: RequestExplainer?
     public static let limit = 5
 
-    public init(client: PostgresClient, tenant: String, externalURL: String) {
+    public init(client: PostgresClient, tenant: String, externalURL: String, explainer: RequestExplainer? = nil) {
         self.client = client
         self.tenant = tenant
         self.externalURL = externalURL
+        self.explainer = explainer
     }
 
     /// Traces of `service` with profiled spans (in profiles of any type) between `start` and `end` whose top functions
@@ -112,6 +120,10 @@ public struct ExampleTraceFinder: Sendable {
                     samples: samples, jumpURL: "\(externalURL)/jump/trace/\(traceID)", uiURL: "\(externalURL)/ui/traces/\(traceID)"
                 )
             )
+        }
+        if let explainer, !result.isEmpty {
+            let causes = try await explainer.firstCauses(tenant: tenant, requests: result.map { ($0.traceID, nil) }, limit: Self.limit)
+            for index in result.indices { result[index].cause = causes[result[index].traceID] }
         }
         return result
     }

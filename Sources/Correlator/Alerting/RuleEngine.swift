@@ -22,11 +22,14 @@ public actor RuleEngine {
     private var states: [String: PersistedRuleState]?
     private var resumed: Set<String> = []
 
-    public init(client: PostgresClient, tenant: String, externalURL: String, resendDelay: Duration, notifier: AlertNotifier, persist: Bool = true, logger: Logger) {
+    public init(
+        client: PostgresClient, tenant: String, externalURL: String, resendDelay: Duration, notifier: AlertNotifier, persist: Bool = true,
+        explainer: RequestExplainer? = nil, logger: Logger
+    ) {
         self.tenant = tenant
         self.resendDelay = resendDelay
         self.reader = ProfileSeriesReader(client: client, tenant: tenant)
-        self.finder = ExampleTraceFinder(client: client, tenant: tenant, externalURL: externalURL)
+        self.finder = ExampleTraceFinder(client: client, tenant: tenant, externalURL: externalURL, explainer: explainer)
         self.repository = RuleStateRepository(client: client, tenant: tenant, logger: logger)
         self.notifier = notifier
         self.persist = persist

@@ -219,7 +219,8 @@ public struct RuleReloadSignalService: Service {
 
 extension RuleScheduler {
     /// The scheduler `correlator serve` runs, from the configuration's `alerting` and `web` settings.
-    public static func make(client: PostgresClient, rules: RuleManager, configuration: CorrelatorConfiguration, logger: Logger) -> RuleScheduler {
+    public static func make(store: Store, rules: RuleManager, configuration: CorrelatorConfiguration, logger: Logger) -> RuleScheduler {
+        let client = store.client
         let externalURL = configuration.resolvedExternalURL
         let notifier = AlertNotifier(
             alertmanagers: configuration.alerting.alertmanagers, webhooks: configuration.alerting.webhooks,
@@ -227,7 +228,7 @@ extension RuleScheduler {
         )
         let engine = RuleEngine(
             client: client, tenant: configuration.alerting.tenant, externalURL: externalURL,
-            resendDelay: configuration.alerting.resendDelay, notifier: notifier, logger: logger
+            resendDelay: configuration.alerting.resendDelay, notifier: notifier, explainer: RequestExplainer(store: store), logger: logger
         )
         return RuleScheduler(client: client, rules: rules, engine: engine, logger: logger)
     }

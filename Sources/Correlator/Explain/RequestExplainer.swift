@@ -44,13 +44,12 @@ public struct RequestExplainer: Sendable {
     static let holdsMost = 0.5
 
     /// The explanation of span `spanID` (nil: the trace's root, else its longest span) of
-    /// trace `traceID`; nil when the trace has no span stored.
-    public func explain(tenant: String, traceID: TraceID, spanID: SpanID? = nil) async throws -> RequestExplanation? {
+    /// trace `traceID`; nil when the trace has no span stored (or, with `strictSpan`, not that
+    /// span; without it an unknown span falls back to the root).
+    public func explain(tenant: String, traceID: TraceID, spanID: SpanID? = nil, strictSpan: Bool = true) async throws -> RequestExplanation? {
         let spans = try await store.spans(ofTrace: traceID, tenant: tenant)
-        let target: StoredSpan?
-        if let spanID {
-            target = spans.first { $0.spanID == spanID }
-        } else {
+        var target = spanID.flatMap { id in spans.first { $0.spanID == id } }
+        if target == nil, spanID == nil || !strictSpan {
             let inTrace = Set(spans.map(\.spanID))
             let roots = spans.filter { $0.parentSpanID.map { !inTrace.contains($0) } ?? true }
             target = (roots.isEmpty ? spans : roots).max { $0.durationNanos < $1.durationNanos }
@@ -177,6 +176,32 @@ public struct RequestExplainer: Sendable {
         let summary = causes.first.map { "\(span.name) took \(Self.text(span.durationNanos)) (the route's median is \(Self.text(baseline))): \($0.summary)" }
             ?? "\(span.name) took \(Self.text(span.durationNanos)) against a median of \(Self.text(baseline)), and no profile says why"
         return RequestExplanation(request: request, causes: causes, summary: summary)
+    }
+
+    /// The first cause of each request (an exemplar's trace and span), the first `limit`
+    /// only, a few at a time: what lists of slow requests show beside each. Keyed by trace id.
+    public func firstCauses(tenant: String, requests: [(traceID: String, spanID: String?)], limit: Int = 20) async throws -> [String: ExplainedCause] {
+        let asked = Array(requests.prefix(limit))
+        return try await withThrowingTaskGroup(of: (String, ExplainedCause?).self) { group in
+            var causes: [String: ExplainedCause] = [:]
+            var next = 0
+            func start() {
+                guard next < asked.count else { return }
+                let (trace, span) = asked[next]
+                next += 1
+                group.addTask {
+                    guard let traceID = TraceID(hex: trace) else { return (trace, nil) }
+                    let explanation = try await explain(tenant: tenant, traceID: traceID, spanID: span.flatMap { SpanID(hex: $0) }, strictSpan: false)
+                    return (trace, explanation?.causes.first)
+                }
+            }
+            for _ in 0..<4 { start() }
+            while let (trace, cause) = try await group.next() {
+                if let cause { causes[trace] = cause }
+                start()
+            }
+            return causes
+        }
     }
 
     // MARK: Peers
@@ -437,8 +462,8 @@ public struct RequestExplanation: Sendable, Codable {
     public var summary: String
 }
 
-public struct ExplainedCause: Sendable, Codable {
-    public enum Kind: String, Sendable, Codable {
+public struct ExplainedCause: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
         case slowerThanPeers = "slower_than_peers"
         case peerEvidence = "peer_evidence"
         case offCPU = "off_cpu"
@@ -453,7 +478,7 @@ public struct ExplainedCause: Sendable, Codable {
     }
 
     /// What the cause rests on; fields that do not apply are absent.
-    public struct Evidence: Sendable, Codable {
+    public struct Evidence: Sendable, Hashable, Codable {
         public var ownSamples: Int?
         public var peers: Int?
         public var fastPeers: Int?

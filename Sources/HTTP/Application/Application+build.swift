@@ -38,7 +38,7 @@ public func buildApplication(
     services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
     services.append(ProfileRollupMaintainer(store: store, logger: logger))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
-    services.append(RuleScheduler.make(client: client, rules: ruleManager, configuration: configuration, logger: logger))
+    services.append(RuleScheduler.make(store: store, rules: ruleManager, configuration: configuration, logger: logger))
     services.append(RuleReloadSignalService(rules: ruleManager))
     if !configuration.profileScrapeConfigs.isEmpty {
         services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))

@@ -7,6 +7,7 @@ import Logging
 /// traces, and `/jump/trace/{id}` redirects.
 struct CorrelationController {
     let resolver: TraceLinkResolver
+    let explainer: RequestExplainer
     let functions: FunctionTraceFinder
     let templates: JumpLinkTemplates
 
@@ -42,15 +43,18 @@ struct CorrelationController {
             minValue: try parameters.double("min_seconds"), range: try parameters.range(),
             limit: try parameters.limit(default: 20, maximum: 200), cursor: try parameters.cursor(fields: 3)
         )
-        let page = try await withDatabaseErrors {
-            try await SlowRequestFinder(resolver: resolver).slowRequests(tenant: context.tenant, filter: filter)
+        let (page, causes) = try await withDatabaseErrors {
+            let page = try await SlowRequestFinder(resolver: resolver).slowRequests(tenant: context.tenant, filter: filter)
+            let causes = try await explainer.firstCauses(tenant: context.tenant, requests: page.items.map { ($0.traceID, $0.spanID) })
+            return (page, causes)
         }
         return SlowRequestsResponse(
             slowRequests: page.items.map { item in
                 SlowRequestsResponse.Item(
                     metric: item.metric, value: item.value.isFinite ? item.value : nil, time: Timestamp.rfc3339(item.timeNanos),
                     labels: LabelsJSON.object(item.seriesJSON), traceID: item.traceID, spanID: item.spanID,
-                    profileID: item.profileID, links: item.links.map { LinkResponse($0, templates: templates) }
+                    profileID: item.profileID, links: item.links.map { LinkResponse($0, templates: templates) },
+                    cause: causes[item.traceID]
                 )
             },
             nextCursor: page.nextCursor
@@ -113,9 +117,11 @@ struct SlowRequestsResponse: ResponseEncodable, Sendable {
         var spanID: String?
         var profileID: String?
         var links: [LinkResponse]
+        /// The first cause of `/api/v1/traces/{id}/explain` (the first 20 rows of a page).
+        var cause: ExplainedCause?
 
         enum CodingKeys: String, CodingKey {
-            case metric, value, time, labels, traceID = "trace_id", spanID = "span_id", profileID = "profile_id", links
+            case metric, value, time, labels, traceID = "trace_id", spanID = "span_id", profileID = "profile_id", links, cause
         }
     }
 

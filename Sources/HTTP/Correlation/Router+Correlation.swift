@@ -7,7 +7,7 @@ func addCorrelationRoutes(to router: Router<CorrelatorRequestContext>, store: St
     let logger = Logger(label: "correlator.correlation")
     let resolver = TraceLinkResolver(client: store.client, logger: logger)
     CorrelationController(
-        resolver: resolver,
+        resolver: resolver, explainer: RequestExplainer(store: store),
         functions: FunctionTraceFinder(client: store.client, logger: logger),
         templates: configuration.jumpLinks
     ).addRoutes(to: router)

@@ -23,6 +23,10 @@ struct OverviewPage {
         /// True when the top function is the span's own samples', false when it is the whole profile's.
         var topIsSpans: Bool
         var profileURL: String
+        /// The first cause of the request's explanation (`kind: function`), and its summary.
+        var cause: String?
+        var causeSummary: String
+        var causeConfidence: String
     }
 
     struct FiringRow {
@@ -54,7 +58,10 @@ struct OverviewPage {
     var hasFiring: Bool
     var hasHealth: Bool
 
-    init(range: TimeRange, now: Int64, slow: [SlowRequest], alerts: [StoredAlert], health: [IngestHealthEntry], templates: JumpLinkTemplates) {
+    init(
+        range: TimeRange, now: Int64, slow: [SlowRequest], causes: [String: ExplainedCause] = [:], alerts: [StoredAlert],
+        health: [IngestHealthEntry], templates: JumpLinkTemplates
+    ) {
         from = Timestamp.rfc3339(range.from)
         to = Timestamp.rfc3339(range.to)
         var signals: [String: Set<String>] = [:]
@@ -86,7 +93,10 @@ struct OverviewPage {
                 linkKind: best?.kind.rawValue ?? "",
                 topFunction: best?.top.first?.function ?? "(no samples)",
                 topIsSpans: best?.topIsSpans ?? false,
-                profileURL: best.map { JumpURLs.urls(for: $0, templates: templates)["profile"] ?? "" } ?? ""
+                profileURL: best.map { JumpURLs.urls(for: $0, templates: templates)["profile"] ?? "" } ?? "",
+                cause: causes[request.traceID].map { "\($0.kind.rawValue.replacingOccurrences(of: "_", with: " ")): \($0.function.isEmpty ? "?" : $0.function)" },
+                causeSummary: causes[request.traceID]?.summary ?? "",
+                causeConfidence: causes[request.traceID]?.confidence.rawValue ?? ""
             )
         }
         firing = alerts.filter { $0.state == "firing" }.map { alert in

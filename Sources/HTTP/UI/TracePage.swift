@@ -29,8 +29,22 @@ struct TracePage {
         var links: [LinkRow]
     }
 
+    struct CauseRow {
+        var kind: String
+        var function: String
+        var extra: String
+        var confidence: String
+        var summary: String
+        /// Root first, ` → ` between frames.
+        var stack: String
+    }
+
     var search: String
     var traceID: String
+    var hasExplanation = false
+    var explanationSummary = ""
+    var causes: [CauseRow] = []
+    var hasCauses = false
     var spanCount: Int
     var duration: String
     var start: String
@@ -42,9 +56,21 @@ struct TracePage {
     var hasSpans: Bool
     var hasTraceLinks: Bool
 
-    init(traceID: String, spans stored: [StoredSpan], links found: TraceLinks?, templates: JumpLinkTemplates) {
+    init(traceID: String, spans stored: [StoredSpan], links found: TraceLinks?, explanation: RequestExplanation? = nil, templates: JumpLinkTemplates) {
         search = traceID
         self.traceID = traceID
+        if let explanation {
+            hasExplanation = true
+            explanationSummary = explanation.summary
+            causes = explanation.causes.map { cause in
+                CauseRow(
+                    kind: cause.kind.rawValue.replacingOccurrences(of: "_", with: " "), function: cause.function.isEmpty ? "(unknown)" : cause.function,
+                    extra: PprofUnits.scaledLabel(Int64((cause.extraMsPerRequest * 1e6).rounded()), unit: "nanoseconds", to: "minimum"),
+                    confidence: cause.confidence.rawValue, summary: cause.summary, stack: cause.stack.joined(separator: " → ")
+                )
+            }
+            hasCauses = !causes.isEmpty
+        }
         reason = found?.reason
         let links = found?.links ?? []
         func row(_ link: ProfileLink) -> LinkRow {

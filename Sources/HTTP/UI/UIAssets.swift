@@ -69,6 +69,13 @@ enum UIAssets {
     .fg .c { display: flex; }
     .fg .h { display: none; }
     .fg .z > span { font-weight: 700; }
+    /* Explanations */
+    #explanation { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--accent); padding: .25rem 1rem .5rem; margin-bottom: 1rem; }
+    #causes li { margin: .3rem 0; }
+    .confidence-high .kind, span.confidence-high { font-weight: 700; }
+    .confidence-low { opacity: .75; }
+    .stack { font: 11px/1.3 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+
     /* Charts (SVG drawn by the server). */
     svg.chart { display: block; background: #fff; border: 1px solid var(--line); max-height: 220px; user-select: none; }
     svg.chart .plot { fill: #fcfcfd; stroke: var(--line); }

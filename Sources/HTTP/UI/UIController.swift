@@ -72,8 +72,11 @@ struct UIController {
             async let entries = health.entries(tenant: tenant, range: range)
             return try await (slow, alerts, entries)
         }
+        let causes = try await withDatabaseErrors {
+            try await RequestExplainer(store: store).firstCauses(tenant: tenant, requests: slow.items.prefix(20).map { ($0.traceID, $0.spanID) })
+        }
         let model = OverviewPage(
-            range: range, now: Timestamp.now(), slow: slow.items, alerts: alerts, health: entries, templates: templates
+            range: range, now: Timestamp.now(), slow: slow.items, causes: causes, alerts: alerts, health: entries, templates: templates
         )
         return renderer.page("overview", model)
     }
@@ -176,10 +179,12 @@ struct UIController {
             )
         }
         let tenant = context.tenant
-        let (spans, links) = try await withDatabaseErrors {
+        let explainer = RequestExplainer(store: store)
+        let (spans, links, explanation) = try await withDatabaseErrors {
             async let spans = store.spans(ofTrace: id, tenant: tenant)
             async let links = resolver.traceLinks(tenant: tenant, traceID: traceID)
-            return try await (spans, links)
+            async let explanation = explainer.explain(tenant: tenant, traceID: id)
+            return try await (spans, links, explanation)
         }
         guard !spans.isEmpty || links != nil else {
             return renderer.error(
@@ -187,7 +192,7 @@ struct UIController {
                 message: "Trace \(traceID) was not found: no span and no exemplar of tenant \(tenant) names it.", search: traceID
             )
         }
-        return renderer.page("trace", TracePage(traceID: traceID, spans: spans, links: links, templates: templates))
+        return renderer.page("trace", TracePage(traceID: traceID, spans: spans, links: links, explanation: explanation, templates: templates))
     }
 
     // MARK: - Profile

@@ -52,7 +52,7 @@ enum UITemplates {
     {{#hasSlow}}
     {{{latencyChart}}}
     <table id="slow-requests">
-    <thead><tr><th class="num">value</th><th>service</th><th>route</th><th>time</th><th>trace</th><th>link</th><th>top function</th></tr></thead>
+    <thead><tr><th class="num">value</th><th>service</th><th>route</th><th>time</th><th>trace</th><th>link</th><th>top function</th><th>why slow</th></tr></thead>
     <tbody>
     {{#slow}}
     <tr>
@@ -60,6 +60,7 @@ enum UITemplates {
     <td><a class="trace-link" href="{{traceURL}}"><code>{{traceID}}</code></a></td>
     <td>{{#hasLink}}<span class="kind kind-{{linkKind}}">{{linkKind}}</span>{{/hasLink}}{{^hasLink}}<span class="muted">none</span>{{/hasLink}}</td>
     <td>{{#hasLink}}<a class="profile-link" href="{{profileURL}}"><code>{{topFunction}}</code></a>{{^topIsSpans}} <small class="muted" title="no samples are labelled with the span: the top function of the whole profile">whole profile</small>{{/topIsSpans}}{{/hasLink}}</td>
+    <td class="cause">{{#cause}}<span class="confidence-{{causeConfidence}}" title="{{causeSummary}}">{{cause}}</span>{{/cause}}</td>
     </tr>
     {{/slow}}
     </tbody>
@@ -99,6 +100,18 @@ enum UITemplates {
     <h1>Trace <code>{{traceID}}</code></h1>
     <p class="muted">{{spanCount}} spans · {{duration}} · started {{start}}</p>
     {{#reason}}<p class="note">{{reason}}</p>{{/reason}}
+
+    {{#hasExplanation}}
+    <section id="explanation">
+    <h2>Why was it slow?</h2>
+    <p id="explanation-summary">{{explanationSummary}}</p>
+    {{#hasCauses}}
+    <ol id="causes">
+    {{#causes}}<li class="cause confidence-{{confidence}}"><span class="kind">{{kind}}</span> <code class="cause-function">{{function}}</code> <small class="muted">+{{extra}} a request · {{confidence}} confidence</small><br>{{summary}}{{#stack}}<br><small class="muted stack">{{stack}}</small>{{/stack}}</li>{{/causes}}
+    </ol>
+    {{/hasCauses}}
+    </section>
+    {{/hasExplanation}}
 
     {{#hasSpans}}
     <div class="waterfall" id="waterfall">

@@ -77,10 +77,12 @@ struct ExplainTests {
         }
     }
 
-    @Test func theInjectedCauseIsRankedFirstAndNormalRequestsGetNoConfidentCause() async throws {
+    /// The fixture posted through the ingest routes: spans, then every profile.
+    static func withWorkload(_ body: @Sendable @escaping (any TestClientProtocol, [FixtureSpan], Store) async throws -> Void) async throws {
         let spans = try Self.spans()
         try await TestDatabase.withFreshDatabase { client, _ in
-            let app = Application(router: buildRouter(store: try TestDatabase.makeStore(client), configuration: CorrelatorConfiguration()))
+            let store = try TestDatabase.makeStore(client)
+            let app = Application(router: buildRouter(store: store, configuration: CorrelatorConfiguration()))
             try await app.test(.router) { http in
                 try await Self.post(http, "/v1/traces", try Self.export(spans), json: true)
                 let files = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path).filter { $0.hasSuffix(".pb.gz") }.sorted()
@@ -89,6 +91,14 @@ struct ExplainTests {
                     let bytes = try Data(contentsOf: Self.fixtures.appendingPathComponent(file))
                     try await Self.post(http, "/api/v1/profiles?service=shop-api&type=\(type)&id=\(file)", ByteBuffer(bytes: bytes))
                 }
+                try await body(http, spans, store)
+            }
+        }
+    }
+
+    @Test func theInjectedCauseIsRankedFirstAndNormalRequestsGetNoConfidentCause() async throws {
+        try await Self.withWorkload { http, spans, _ in
+            do {
 
                 var right: [String: (right: Int, asked: Int)] = [:]
                 var ownless = (peerEvidence: 0, total: 0)
@@ -125,6 +135,54 @@ struct ExplainTests {
                 #expect(ownless.total > 0, "the fixture has slow requests without samples of their own")
                 #expect(confidentControl.isEmpty, "\(confidentControl.prefix(5))")
             }
+        }
+    }
+
+    /// The first cause travels with the request: the trace page shows the explanation above
+    /// the spans, `/api/v1/slow-requests` rows and the overview carry it.
+    @Test func theTracePageSlowRequestsAndTheOverviewCarryTheCause() async throws {
+        try await Self.withWorkload { http, spans, store in
+            let pay = try #require(spans.filter { $0.cause?.function == "main.recordPayment" }.max { $0.end_unix_nano - $0.start_unix_nano < $1.end_unix_nano - $1.start_unix_nano })
+            let (status, _, page) = try await getPage(http, "/ui/traces/\(pay.trace_id)")
+            #expect(status == .ok)
+            #expect(page.contains("id=\"explanation\""))
+            #expect(page.contains("<code class=\"cause-function\">main.recordPayment</code>"))
+
+            // The slow request as a Prometheus client would record it: a histogram bucket exemplar.
+            let seconds = Double(pay.end_unix_nano - pay.start_unix_nano) / 1e9
+            let at = Double(pay.end_unix_nano) / 1e9
+            let exposition = """
+                # TYPE http_server_request_duration_seconds histogram
+                http_server_request_duration_seconds_bucket{service="shop-api",route="/pay",le="1"} 1 # {trace_id="\(pay.trace_id)",span_id="\(pay.span_id)"} \(seconds) \(at)
+                http_server_request_duration_seconds_bucket{service="shop-api",route="/pay",le="+Inf"} 1
+                http_server_request_duration_seconds_sum{service="shop-api",route="/pay"} \(seconds)
+                http_server_request_duration_seconds_count{service="shop-api",route="/pay"} 1
+                # EOF
+
+                """
+            let posted = try await http.execute(
+                uri: "/api/v1/exemplars", method: .post, headers: [.contentType: "application/openmetrics-text; version=1.0.0"],
+                body: ByteBuffer(string: exposition)
+            ) { $0.status }
+            #expect(posted.code < 300)
+            let range = "from=\(pay.start_unix_nano / 1_000_000_000 - 60)&to=\(pay.end_unix_nano / 1_000_000_000 + 60)"
+            let rows = try await http.execute(uri: "/api/v1/slow-requests?\(range)", method: .get) { response in
+                (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["slow_requests"] as? [[String: Any]] ?? []
+            }
+            let cause = rows.first?["cause"] as? [String: Any]
+            #expect(cause?["kind"] as? String == "off_cpu" && cause?["function"] as? String == "main.recordPayment", "\(rows.first ?? [:])")
+            let (_, _, overview) = try await getPage(http, "/ui/?\(range)")
+            #expect(overview.contains("off cpu: main.recordPayment"))
+
+            // An alert's example slow requests (a hotspot rule on main.applyPromotions) carry theirs.
+            let first = Date(timeIntervalSince1970: Double(spans.first!.start_unix_nano) / 1e9 - 60)
+            let last = Date(timeIntervalSince1970: Double(spans.last!.end_unix_nano) / 1e9 + 60)
+            let finder = ExampleTraceFinder(client: store.client, tenant: "default", externalURL: "http://c", explainer: RequestExplainer(store: store))
+            let examples = try await finder.examples(service: "shop-api", function: "main.applyPromotions", start: first, end: last)
+            #expect(!examples.isEmpty)
+            #expect(examples.allSatisfy { $0.cause?.function == "main.applyPromotions" }, "\(examples.map { $0.cause?.summary ?? "none" })")
+            let evidence = AlertEvidence(details: [:], points: [], exampleTraces: examples)
+            #expect(evidence.annotations["example_cause"]?.contains("main.applyPromotions") == true)
         }
     }
 }
