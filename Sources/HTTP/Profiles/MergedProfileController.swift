@@ -206,13 +206,13 @@ struct MergedProfileController {
     }
 
     /// The stored series the discovery routes describe: `service`, `type` and `selector` as
-    /// the merges take them, with a profile since `from` (default: the last 24 hours).
+    /// the merges take them, with a profile in `[from, to)` (default: the last 24 hours).
     func matchingSeries(_ request: Request, context: CorrelatorRequestContext) async throws -> [StoredProfileSeries] {
         let parameters = QueryParameters(request)
         let range = try parameters.range(defaultSpan: 86_400_000_000_000)
         let (service, kind, selector) = (parameters.string("service"), try Self.kind(parameters), try Self.selector(parameters))
         return try await withDatabaseErrors {
-            try await store.profileSeries(tenant: context.tenant, service: service, kind: kind, selector: selector, from: range.from)
+            try await store.profileSeries(tenant: context.tenant, service: service, kind: kind, selector: selector, from: range.from, to: range.to)
         }
     }
 

@@ -54,7 +54,7 @@ struct PyroscopeProfileType: Hashable, Sendable {
         switch name {
         case "memory": sampleType.hasPrefix("alloc") ? [.allocs, .heap] : [.heap, .allocs]
         case "process_cpu": [.cpu]
-        default: ProfileKind(name: name).map { [$0] } ?? ProfileKind(name: sampleType).map { [$0] } ?? []
+        default: ProfileKind(name: name).map { [$0] } ?? []
         }
     }
 

@@ -126,11 +126,11 @@ struct QuerierController {
         var labels: [String: String]
     }
 
-    /// The stored series with a profile since `from`, one entry per type, that match any of
+    /// The stored series with a profile in `[from, to)`, one entry per type, that match any of
     /// `matchers` (all when there are none).
-    func typedSeries(tenant: String, from: Int64, matchers: [SeriesSelector]) async throws -> [TypedSeries] {
+    func typedSeries(tenant: String, from: Int64, to: Int64, matchers: [SeriesSelector]) async throws -> [TypedSeries] {
         var found: [TypedSeries] = []
-        for one in try await store.profileSeries(tenant: tenant, service: nil, kind: nil, selector: nil, from: from) {
+        for one in try await store.profileSeries(tenant: tenant, service: nil, kind: nil, selector: nil, from: from, to: to) {
             var labels = one.key.labels
             if labels["service_name"] == nil { labels["service_name"] = one.key.service }
             for type in PyroscopeProfileType.types(of: one.key) {
@@ -152,8 +152,8 @@ struct QuerierController {
     // MARK: Methods
 
     @Sendable func profileTypes(_ message: ConnectMessage, tenant: String) async throws -> ConnectResponseMessage {
-        let (from, _) = try Self.range(message, start: 1, end: 2)
-        let types = Set(try await typedSeries(tenant: tenant, from: from, matchers: []).map(\.type))
+        let (from, to) = try Self.range(message, start: 1, end: 2)
+        let types = Set(try await typedSeries(tenant: tenant, from: from, to: to, matchers: []).map(\.type))
         return ConnectResponseMessage {
             $0.set(1, "profileTypes", .messages(types.sorted { $0.id < $1.id }.map { type in
                 ConnectResponseMessage {
@@ -170,8 +170,8 @@ struct QuerierController {
 
     @Sendable func labelNames(_ message: ConnectMessage, tenant: String) async throws -> ConnectResponseMessage {
         let matchers = try matchers(message, 1)
-        let (from, _) = try Self.range(message, start: 2, end: 3)
-        let names = Set(try await typedSeries(tenant: tenant, from: from, matchers: matchers).flatMap(\.labels.keys))
+        let (from, to) = try Self.range(message, start: 2, end: 3)
+        let names = Set(try await typedSeries(tenant: tenant, from: from, to: to, matchers: matchers).flatMap(\.labels.keys))
         return ConnectResponseMessage { $0.set(1, "names", .strings(names.sorted())) }
     }
 
@@ -179,17 +179,17 @@ struct QuerierController {
         let name = try message.string(1, "name")
         guard !name.isEmpty else { throw ConnectError(.invalidArgument, "\(message.path).name: the label name is required") }
         let matchers = try matchers(message, 2)
-        let (from, _) = try Self.range(message, start: 3, end: 4)
-        let values = Set(try await typedSeries(tenant: tenant, from: from, matchers: matchers).compactMap { $0.labels[name] }.filter { !$0.isEmpty })
+        let (from, to) = try Self.range(message, start: 3, end: 4)
+        let values = Set(try await typedSeries(tenant: tenant, from: from, to: to, matchers: matchers).compactMap { $0.labels[name] }.filter { !$0.isEmpty })
         return ConnectResponseMessage { $0.set(1, "names", .strings(values.sorted())) }
     }
 
     @Sendable func series(_ message: ConnectMessage, tenant: String) async throws -> ConnectResponseMessage {
         let matchers = try matchers(message, 1)
         let names = Set(try message.strings(2, "label_names"))
-        let (from, _) = try Self.range(message, start: 3, end: 4)
+        let (from, to) = try Self.range(message, start: 3, end: 4)
         var sets = Set<[String: String]>()
-        for one in try await typedSeries(tenant: tenant, from: from, matchers: matchers) {
+        for one in try await typedSeries(tenant: tenant, from: from, to: to, matchers: matchers) {
             sets.insert(names.isEmpty ? one.labels : one.labels.filter { names.contains($0.key) })
         }
         let sorted = sets.map { $0.sorted { $0.key < $1.key } }.sorted { $0.map { "\($0.key)=\($0.value)" }.lexicographicallyPrecedes($1.map { "\($0.key)=\($0.value)" }) }

@@ -130,8 +130,11 @@ struct QuerierRoutesTests {
         let golden = try Merged.goldenRows("cpu-abc.cpu.top.txt")
         try await Merged.withPostedProfiles { http in
             // Grafana's health check.
-            let (health, _) = try await Self.call(http, "ProfileTypes", ["start": 1000, "end": 4000])
+            let (health, empty) = try await Self.call(http, "ProfileTypes", ["start": 1000, "end": 4000])
             #expect(health == .ok)
+            #expect((empty["profileTypes"] as? [Any] ?? []).isEmpty, "nothing was profiled in 1970")
+            let (_, noNames) = try await Self.call(http, "LabelValues", ["name": "pod", "start": 1000, "end": 4000])
+            #expect((noNames["names"] as? [String] ?? []).isEmpty)
             let (_, types) = try await Self.call(http, "ProfileTypes", Self.range())
             let ids = (types["profileTypes"] as? [[String: Any]] ?? []).compactMap { $0["ID"] as? String }
             #expect(ids.contains(Self.cpu))
@@ -207,6 +210,8 @@ struct QuerierRoutesTests {
 
     @Test func refusalsAreConnectErrors() async throws {
         try await Merged.withPostedProfiles { http in
+            let (unknownName, _) = try await Self.call(http, "SelectMergeStacktraces", Self.range(["profileTypeID": "nope:cpu:nanoseconds:cpu:nanoseconds"]))
+            #expect(unknownName == .badRequest, "an unknown profile type name is refused, whatever its sample type")
             let (unknownType, typeError) = try await Self.call(http, "SelectMergeStacktraces", Self.range(["profileTypeID": "process_cpu:cpu"]))
             #expect(unknownType == .badRequest)
             #expect(typeError["code"] as? String == "invalid_argument")

@@ -59,13 +59,22 @@ extension ProfileKind {
 extension Store {
     /// The series of `kind` (of `service`, when given) whose labels match `selector` and that
     /// have a profile on or after the UTC day of `from`.
-    public func profileSeries(tenant: String, service: String?, kind: ProfileKind?, selector: SeriesSelector?, from: Int64) async throws -> [StoredProfileSeries] {
+    ///
+    /// With `to`, only the series with a profile in `[from, to)` (one index probe per series),
+    /// as the discovery routes answer.
+    public func profileSeries(
+        tenant: String, service: String?, kind: ProfileKind?, selector: SeriesSelector?, from: Int64, to: Int64? = nil
+    ) async throws -> [StoredProfileSeries] {
         let fromDay = UTCTime.dateString(day: UTCTime.dayNumber(unixNano: from))
         let rows = try await client.query("""
-            SELECT series_fp, service, type, labels::text, sample_types::text FROM profile_series
+            SELECT series_fp, service, type, labels::text, sample_types::text FROM profile_series ps
             WHERE tenant = \(tenant) AND (\(service)::text IS NULL OR service = \(service))
               AND (\(kind?.rawValue)::text IS NULL OR type = \(kind?.rawValue))
               AND last_day >= \(fromDay)::date
+              AND (\(to)::bigint IS NULL OR EXISTS (
+                SELECT 1 FROM profile_stacks s WHERE s.tenant = ps.tenant AND s.series_fp = ps.series_fp
+                  AND s.start_ts >= timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond'
+                  AND s.start_ts < timestamptz 'epoch' + \((to ?? 0) / 1000) * interval '1 microsecond'))
             """, logger: logger)
         var found: [StoredProfileSeries] = []
         let decoder = JSONDecoder()
