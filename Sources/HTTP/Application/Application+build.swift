@@ -78,6 +78,8 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
     configuration.limits.maxBodyBytes = configuration.limits.largestBodyBytes
     // HEAD of every GET route, as HTTP clients and probes expect (RFC 9110 §9.3.2).
     let router = Router(context: CorrelatorRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Outermost, so refusals of the layers below carry the headers too.
+    router.add(middleware: SecurityHeaders())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     // Authentication and tenancy, then the ingest limits (rates, sizes, bounded writers).

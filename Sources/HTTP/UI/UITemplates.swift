@@ -14,6 +14,7 @@ enum UITemplates {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>{{$title}}Correlator{{/title}} · Correlator</title>
+    <link rel="icon" href="data:,">
     <link rel="stylesheet" href="/ui/static/ui.css">
     <script src="/ui/static/ui.js" defer></script>
     </head>

@@ -33,8 +33,17 @@ def make_driver():
     options = webdriver.ChromeOptions()
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1600,1100"]:
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary:
         options.binary_location = binary
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def console_errors(driver):
+    """The page's console errors so far (a Content-Security-Policy violation is one)."""
+    try:
+        return [entry["message"] for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
+    except Exception as error:  # a driver without the log endpoint
+        return [f"browser log unavailable: {error}"]

@@ -18,7 +18,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from browse_common import check, failures, make_driver, shot  # noqa: E402
+from browse_common import check, console_errors, failures, make_driver, shot  # noqa: E402
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -103,6 +103,10 @@ try:
         driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", dots[0].find_element(By.CSS_SELECTOR, "circle"))
         wait.until(EC.url_contains("/ui/traces/"))
         check("a dot opens its trace", driver.find_elements(By.ID, "waterfall") != [], driver.current_url)
+        check("the trace page explains the request above its spans", driver.find_elements(By.ID, "explanation") != [])
+    # Every page above ran under the Content-Security-Policy (no inline script) without an error.
+    errors = console_errors(driver)
+    check("no console error under the Content-Security-Policy", not errors, errors[:3])
 finally:
     driver.quit()
 
