@@ -70,8 +70,13 @@ public func buildApplication(
 
 /// The router: operational endpoints now; ingest and query routes as they land.
 public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager? = nil) -> Router<CorrelatorRequestContext> {
+    buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: IngestGate(limits: configuration.limits))
+}
+
+/// The router, with the ingest gate it shares with the gRPC receiver: one rate limit per
+/// tenant and one bounded queue per writer, whichever port a request came in on.
+func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager?, ingestGate: IngestGate) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
-    let ingestGate = IngestGate(limits: configuration.limits)
     // IngestGate enforces each route's body size first; the controllers re-check the largest.
     var configuration = configuration
     configuration.limits.maxBodyBytes = configuration.limits.largestBodyBytes
