@@ -133,6 +133,8 @@ let package = Package(
             dependencies: [
                 "HTTP", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
