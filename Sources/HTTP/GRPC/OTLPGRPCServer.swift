@@ -24,7 +24,8 @@ struct OTLPGRPCServer: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
                 let bound = try await transport.listeningAddress
-                logger.info("serving OTLP/gRPC (h2c)", metadata: ["address": "\(bound)", "max_message_bytes": "\(receiver.maxMessageBytes)"])
+                let shown = bound.ipv4.map { "\($0.host):\($0.port)" } ?? bound.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(bound)"
+                logger.info("serving OTLP/gRPC (h2c) on \(shown)", metadata: ["max_message_bytes": "\(receiver.maxMessageBytes)"])
             }
         } onGracefulShutdown: {
             server.beginGracefulShutdown()
