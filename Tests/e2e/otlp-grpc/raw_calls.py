@@ -13,6 +13,7 @@ CASE:
   unauthenticated  no token while auth is on: UNAUTHENTICATED
   forbidden    a token without the ingest scope: PERMISSION_DENIED
   unknown      LogsService/Export and TraceService/Nope, which Correlator does not serve: UNIMPLEMENTED
+  unavailable  while PostgreSQL is away: UNAVAILABLE (retryable) with a google.rpc.RetryInfo
 """
 
 import json
@@ -93,6 +94,14 @@ def main():
         logs, _ = expect(grpc.StatusCode.UNIMPLEMENTED, lambda: raw("/opentelemetry.proto.collector.logs.v1.LogsService/Export")(b"", timeout=10))
         nope, _ = expect(grpc.StatusCode.UNIMPLEMENTED, lambda: raw("/opentelemetry.proto.collector.trace.v1.TraceService/Nope")(b"", timeout=10))
         ok = logs and nope
+    elif case == "unavailable":
+        try:
+            stub.Export(request([span(os.urandom(16))]), metadata=metadata(token), timeout=30)
+            print("    OK: acknowledged")
+        except grpc.RpcError as error:
+            details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin", b"")
+            print(f"    {error.code().name}: {error.details()} (RetryInfo: {b'google.rpc.RetryInfo' in details})")
+            ok = error.code() == grpc.StatusCode.UNAVAILABLE and b"google.rpc.RetryInfo" in details
     sys.exit(0 if ok else 1)
 
 
