@@ -118,7 +118,8 @@ OTEL_EXPORTER_OTLP_ENDPOINT=$URL OTEL_EXPORTER_OTLP_TIMEOUT=30 \
     python3 "$HERE/send_spans.py" "$DIR/stop" "$DIR/acked.txt" "$DIR/summary.json" >"$DIR/sender.log" 2>&1 &
 SENDER=$!
 E2E_PIDS+=("$SENDER")
-python3 "$HERE/send_spans.py" "$DIR/stop" "$DIR/acked-grpc.txt" "$DIR/summary-grpc.json" --grpc "$GRPC" >"$DIR/sender-grpc.log" 2>&1 &
+OTEL_EXPORTER_OTLP_TIMEOUT=30 \
+    python3 "$HERE/send_spans.py" "$DIR/stop" "$DIR/acked-grpc.txt" "$DIR/summary-grpc.json" --grpc "$GRPC" >"$DIR/sender-grpc.log" 2>&1 &
 GRPC_SENDER=$!
 E2E_PIDS+=("$GRPC_SENDER")
 python3 "$HERE/send_pushes.py" "$URL" "$E2E_ROOT/Tests/Fixtures/pprof-go119/cpu.pb.gz" "$DIR/stop" "$DIR/pushes.txt" "$DIR/pushes.json" >"$DIR/pusher.log" 2>&1 &
