@@ -12,6 +12,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "HOST:PORT to serve HTTP on (env CORRELATOR_LISTEN; default 127.0.0.1:4318).")
     var listen: String?
 
+    @Option(name: .customLong("grpc-listen"), help: "HOST:PORT to serve OTLP/gRPC on, or off (env CORRELATOR_GRPC_LISTEN; default 127.0.0.1:4317).")
+    var grpcListen: String?
+
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded PostgreSQL (env CORRELATOR_DATA_DIR; default ./.correlator).")
     var dataDir: String?
 
@@ -34,7 +37,7 @@ struct ServerOptions: ParsableArguments {
             environment: environment
         )
         let flags: [(String, String, String?)] = [
-            ("listen", "--listen", listen), ("data_dir", "--data-dir", dataDir),
+            ("listen", "--listen", listen), ("grpc_listen", "--grpc-listen", grpcListen), ("data_dir", "--data-dir", dataDir),
             ("database_url", "--database-url", databaseURL), ("log_level", "--log-level", logLevel),
             ("retention", "--retention", retention), ("migrations_dir", "--migrations-dir", migrationsDir),
         ]

@@ -9,6 +9,9 @@ public struct CorrelatorConfiguration: Sendable {
     /// Address the HTTP server binds; 4318 is the OTLP/HTTP port, so exporters work unchanged.
     public var listenHost = "127.0.0.1"
     public var listenPort = 4318
+    /// Address of the OTLP/gRPC receiver (4317 is OTLP/gRPC's port, where Collectors, Alloy and
+    /// the SDKs send by default); nil (`off`) serves no gRPC.
+    public var grpcListen: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 4317)
     /// Holds the embedded PostgreSQL cluster when no database URL is given.
     public var dataDirectory = ".correlator"
     /// An external PostgreSQL server; nil runs the embedded one.
@@ -65,6 +68,7 @@ public struct CorrelatorConfiguration: Sendable {
     /// The environment variables read, by setting.
     public static let environmentKeys = [
         "listen": "CORRELATOR_LISTEN",
+        "grpc_listen": "CORRELATOR_GRPC_LISTEN",
         "data_dir": "CORRELATOR_DATA_DIR",
         "database_url": "CORRELATOR_DATABASE_URL",
         "database_min_connections": "CORRELATOR_DATABASE_MIN_CONNECTIONS",
@@ -98,6 +102,13 @@ public struct CorrelatorConfiguration: Sendable {
         switch setting {
         case "listen":
             (listenHost, listenPort) = try Self.parseListen(value, source: source)
+        case "grpc_listen":
+            if value.lowercased() == "off" {
+                grpcListen = nil
+            } else {
+                let (host, port) = try Self.parseListen(value, source: source)
+                grpcListen = ListenAddress(host: host, port: port)
+            }
         case "data_dir":
             dataDirectory = value
         case "database_url":

@@ -13,6 +13,12 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var services: [any Service] = []
     try ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
+    if let grpc = configuration.grpcListen {
+        if grpc.port != 0, grpc.port == configuration.listenPort, grpc.host == configuration.listenHost {
+            throw ListenAddressError(host: grpc.host, port: grpc.port, reason: "HTTP (--listen) and OTLP/gRPC (--grpc-listen) cannot share a port")
+        }
+        try ListenAddressCheck.ensureAvailable(host: grpc.host, port: grpc.port, flag: "--grpc-listen")
+    }
     // Everything that can fail on bad configuration is read before the database starts.
     let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
     let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
@@ -47,8 +53,19 @@ public func buildApplication(
         services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
     }
 
+    // One gate for both ports: a tenant's rates and each writer's slots are shared.
+    let ingestGate = IngestGate(limits: configuration.limits)
+    let databaseReady = DatabaseReady()
+    if let address = configuration.grpcListen {
+        // After the database's clients, so it stops before them.
+        services.append(OTLPGRPCServer(
+            address: address, receiver: OTLPGRPCReceiver(store: store, configuration: configuration, gate: ingestGate),
+            databaseReady: databaseReady, logger: logger
+        ))
+    }
+
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
+        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: ingestGate),
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.listenPort),
             serverName: "correlator"
@@ -65,14 +82,20 @@ public func buildApplication(
             logger.warning("serving with --no-migrate while \(reason)")
         }
         logger.info("database ready", metadata: ["database": "\(target)"])
+        databaseReady.open()
     }
     return app
 }
 
 /// The router: operational endpoints now; ingest and query routes as they land.
 public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager? = nil) -> Router<CorrelatorRequestContext> {
+    buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: IngestGate(limits: configuration.limits))
+}
+
+/// The router, with the ingest gate it shares with the gRPC receiver: one rate limit per
+/// tenant and one bounded queue per writer, whichever port a request came in on.
+func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager?, ingestGate: IngestGate) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
-    let ingestGate = IngestGate(limits: configuration.limits)
     // IngestGate enforces each route's body size first; the controllers re-check the largest.
     var configuration = configuration
     configuration.limits.maxBodyBytes = configuration.limits.largestBodyBytes

@@ -54,12 +54,24 @@ wait_http() {
 }
 
 # start_correlator NAME [args...]: serves with an embedded cluster under $E2E_TMP/NAME on a
-# free port; sets CORRELATOR_URL and CORRELATOR_PID; waits until /readyz answers 200.
+# free port, and OTLP/gRPC on another unless the args say --grpc-listen; sets CORRELATOR_URL,
+# CORRELATOR_GRPC (HOST:PORT, or "off") and CORRELATOR_PID; waits until /readyz answers 200.
 start_correlator() {
     local name=$1; shift
     local port; port=$(free_port)
+    local grpc=()
+    CORRELATOR_GRPC=
+    local previous=""
+    for arg in "$@"; do
+        [ "$previous" = --grpc-listen ] && CORRELATOR_GRPC=$arg
+        previous=$arg
+    done
+    if [ -z "$CORRELATOR_GRPC" ]; then
+        CORRELATOR_GRPC="127.0.0.1:$(free_port)"
+        grpc=(--grpc-listen "$CORRELATOR_GRPC")
+    fi
     mkdir -p "$E2E_TMP/$name"
-    "$CORRELATOR_BIN" serve --data-dir "$E2E_TMP/$name/data" --listen "127.0.0.1:$port" "$@" \
+    "$CORRELATOR_BIN" serve --data-dir "$E2E_TMP/$name/data" --listen "127.0.0.1:$port" "${grpc[@]}" "$@" \
         >>"$E2E_TMP/$name/correlator.log" 2>&1 &
     CORRELATOR_PID=$!
     E2E_PIDS+=("$CORRELATOR_PID")
