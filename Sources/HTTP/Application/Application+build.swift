@@ -104,6 +104,7 @@ func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManag
     // Outermost, so refusals of the layers below carry the headers too.
     router.add(middleware: SecurityHeaders())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: NULParameterGuard())
     router.add(middleware: LogRequestsMiddleware(.debug))
     // Authentication and tenancy, then the ingest limits (rates, sizes, bounded writers).
     router.add(middleware: TenantMiddleware(auth: configuration.auth))
