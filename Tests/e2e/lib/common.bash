@@ -6,6 +6,10 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 CORRELATOR_BIN=${CORRELATOR_BIN:-$E2E_ROOT/.build/debug/correlator}
 E2E_TMP=$(mktemp -d /tmp/correlator-e2e.XXXXXX)
 chmod 755 "$E2E_TMP"
+# The fixtures are dated when the real programs wrote them (2026-11-23 for pprof-go119): with the
+# default retention (7 days) the partition maintainer, a minute after start, would drop what a
+# suite has just posted. Suites keep ten years unless they say otherwise.
+export CORRELATOR_RETENTION=${CORRELATOR_RETENTION:-3650d}
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_PIDS=()
