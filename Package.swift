@@ -31,6 +31,8 @@ let package = Package(
         // own ProtobufWire codecs, so no swift-protobuf and no generated code.
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        // TLS on both ports: the certificate reloader both NIOSSL and the gRPC transport take.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Protobuf wire-format reader shared by the decoders (pprof, OTLP, remote write).
@@ -89,6 +91,9 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -50,7 +50,7 @@ public struct CorrelatorConfiguration: Sendable {
     public var resolvedExternalURL: String {
         if let externalURL { return externalURL }
         let host = listenHost == "0.0.0.0" || listenHost == "::" ? "127.0.0.1" : listenHost
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
+        return "\(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
     }
     /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
     public var profileScrapeConfigs: [ProfileScrapeConfig] = []
@@ -62,6 +62,9 @@ public struct CorrelatorConfiguration: Sendable {
     public var exemplars = ExemplarSettings()
     /// URL templates for external tools shown next to every trace → profile link (`jump_links:`).
     public var jumpLinks = JumpLinkTemplates()
+
+    /// `tls:` — HTTPS and gRPC over TLS on both ports; nil: plaintext.
+    public var tls: TLSSettings?
 
     public init() {}
 
@@ -213,6 +216,9 @@ public struct CorrelatorConfiguration: Sendable {
         },
         "alerting": { configuration, node, path in
             try configuration.alerting.apply(node, path: path)
+        },
+        "tls": { configuration, node, path in
+            configuration.tls = try TLSSettings.parse(node, path: path)
         },
         "web": { configuration, node, path in
             configuration.externalURL = try AlertingConfiguration.externalURL(node, path: path)

@@ -1,5 +1,6 @@
 import Correlator
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -45,7 +46,11 @@ public func buildApplication(
     services.append(ProfileRollupMaintainer(store: store, logger: logger))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
     services.append(RuleScheduler.make(store: store, rules: ruleManager, configuration: configuration, logger: logger))
-    services.append(RuleReloadSignalService(rules: ruleManager))
+    // TLS on both ports from one reloader; an unreadable file stops the start, naming it.
+    let certificates = try configuration.tls.map { try FileCertificateReloader(settings: $0) }
+    services.append(RuleReloadSignalService(rules: ruleManager) {
+        if let error = certificates?.reload() { logger.error("\(error)") }
+    })
     if !configuration.profileScrapeConfigs.isEmpty {
         services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
     }
@@ -60,12 +65,13 @@ public func buildApplication(
         // After the database's clients, so it stops before them.
         services.append(OTLPGRPCServer(
             address: address, receiver: OTLPGRPCReceiver(store: store, configuration: configuration, gate: ingestGate),
-            databaseReady: databaseReady, logger: logger
+            databaseReady: databaseReady, certificates: certificates, logger: logger
         ))
     }
 
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: ingestGate),
+        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: ingestGate, certificates: certificates),
+        server: try certificates.map { try .tls(.http1(), tlsConfiguration: $0.serverConfiguration()) } ?? .http1(),
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.listenPort),
             serverName: "correlator"
@@ -94,7 +100,10 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
 
 /// The router, with the ingest gate it shares with the gRPC receiver: one rate limit per
 /// tenant and one bounded queue per writer, whichever port a request came in on.
-func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager?, ingestGate: IngestGate) -> Router<CorrelatorRequestContext> {
+func buildRouter(
+    store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager?, ingestGate: IngestGate,
+    certificates: FileCertificateReloader? = nil
+) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
     // IngestGate enforces each route's body size first; the controllers re-check the largest.
     var configuration = configuration
@@ -129,10 +138,13 @@ func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManag
 
 
     // Rules and alerting: /api/v1/rules, /api/v1/alerts, /-/reload.
-    let alerting = AlertingController(
+    var alerting = AlertingController(
         rules: ruleManager ?? RuleManager(groups: [], logger: Logger(label: "correlator.rules")),
         repository: RuleStateRepository(client: store.client, tenant: configuration.alerting.tenant, logger: Logger(label: "correlator.rules"))
     )
+    if let certificates {
+        alerting.reloadTLS = { certificates.reload() }
+    }
     alerting.addRoutes(to: router)
 
     // Web pages: overview, trace waterfall, flame graph, alerts and rules under /ui/.

@@ -13,19 +13,23 @@ struct OTLPGRPCServer: Service {
     let address: ListenAddress
     let receiver: OTLPGRPCReceiver
     let databaseReady: DatabaseReady
+    /// The `tls:` block's certificate (shared with the HTTP port); nil: plaintext h2c.
+    var certificates: FileCertificateReloader? = nil
     let logger: Logger
 
     func run() async throws {
         for await _ in databaseReady.signal.cancelOnGracefulShutdown() {}
         guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
-        let transport = try Self.transport(address: address, maxMessageBytes: receiver.maxMessageBytes, limits: receiver.limits)
+        let transport = try Self.transport(
+            address: address, maxMessageBytes: receiver.maxMessageBytes, limits: receiver.limits, security: try Self.security(certificates)
+        )
         let server = GRPCServer(transport: transport, services: [receiver])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
                 let bound = try await transport.listeningAddress
                 let shown = bound.ipv4.map { "\($0.host):\($0.port)" } ?? bound.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(bound)"
-                logger.info("serving OTLP/gRPC (h2c) on \(shown)", metadata: ["max_message_bytes": "\(receiver.maxMessageBytes)"])
+                logger.info("serving OTLP/gRPC (\(certificates == nil ? "h2c" : "TLS")) on \(shown)", metadata: ["max_message_bytes": "\(receiver.maxMessageBytes)"])
             }
         } onGracefulShutdown: {
             server.beginGracefulShutdown()
@@ -37,16 +41,34 @@ struct OTLPGRPCServer: Service {
     /// methods' `max_body_bytes` and `max_decompressed_bytes`, so that a message over its
     /// method's `max_body_bytes` reaches the receiver and gets a `RESOURCE_EXHAUSTED` saying so.
     ///
-    /// TLS goes here: `transportSecurity` is the one seam a `tls:` block fills.
-    static func transport(address: ListenAddress, maxMessageBytes: Int, limits: IngestLimits) throws -> HTTP2ServerTransport.Posix {
+    /// With a `tls:` block, TLS with the HTTP port's certificate (see ``security(_:)``).
+    static func transport(
+        address: ListenAddress, maxMessageBytes: Int, limits: IngestLimits, security: HTTP2ServerTransport.Posix.TransportSecurity = .plaintext
+    ) throws -> HTTP2ServerTransport.Posix {
         HTTP2ServerTransport.Posix(
             address: try socketAddress(address),
-            transportSecurity: .plaintext,
+            transportSecurity: security,
             config: .defaults { config in
                 config.compression.enabledAlgorithms = [.gzip, .deflate]
                 config.rpc.maxRequestPayloadSize = max(maxMessageBytes, limits.maxDecompressedBytes)
             }
         )
+    }
+
+    /// Plaintext without a certificate; else TLS from the shared reloader (a reload reaches new
+    /// handshakes here too), requiring a client certificate the client CA signed when one is set.
+    static func security(_ certificates: FileCertificateReloader?) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
+        guard let certificates else { return .plaintext }
+        if let roots = try certificates.clientCertificateAuthorities() {
+            let sources = try roots.map { TLSConfig.CertificateSource.bytes(try $0.toDERBytes(), format: .der) }
+            return try .mTLS(certificateReloader: certificates) { config in
+                config.trustRoots = .certificates(sources)
+                config.requireALPN = false
+            }
+        }
+        return try .tls(certificateReloader: certificates) { config in
+            config.requireALPN = false
+        }
     }
 
     /// A host name is resolved once, at start.
