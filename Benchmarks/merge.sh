@@ -96,17 +96,7 @@ done
 END=$(($(date +%s) / 10 * 10))
 client window "$TMP/window" "$COUNT" 1 "${POOL_FILES[@]}" || exit 1
 
-# CPU seconds (user + system) so far of a process and its children, as in pyroscope-push.sh.
-cpu_seconds() {
-    local ticks=0 pid
-    [ -n "$1" ] || { echo 0; return; }
-    for pid in "$1" $(pgrep -P "$1"); do
-        [ -r "/proc/$pid/stat" ] || continue
-        local fields; read -r -a fields <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
-        ticks=$((ticks + fields[11] + fields[12] + fields[13] + fields[14]))
-    done
-    python3 -c "import sys; print(int(sys.argv[1]) / int(sys.argv[2]))" "$ticks" "$(getconf CLK_TCK)"
-}
+source "$HERE/lib/cpu.bash"
 # load NAME: loads the profiles into the instance started as NAME; prints the loader's JSON
 # with the CPU milliseconds per stored profile of correlator + PostgreSQL added.
 load() {

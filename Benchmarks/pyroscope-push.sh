@@ -31,18 +31,7 @@ postmaster=$(pgrep -f -- "-D $E2E_TMP/bench/data/postgres" | head -1)
 prepared=$(python3 "$HERE/pyroscope-push/prepare.py" "$TMP" "$SERVICE" "${PROFILES[@]}") || exit 1
 field() { python3 -c "import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-# CPU seconds (user + system) so far of a process and its children (for PostgreSQL: the
-# postmaster and its backends), as in exemplars.sh.
-cpu_seconds() {
-    local ticks=0 pid
-    [ -n "$1" ] || { echo 0; return; }
-    for pid in "$1" $(pgrep -P "$1"); do
-        [ -r "/proc/$pid/stat" ] || continue
-        local fields; read -r -a fields <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
-        ticks=$((ticks + fields[11] + fields[12] + fields[13] + fields[14]))
-    done
-    python3 -c "import sys; print(int(sys.argv[1]) / int(sys.argv[2]))" "$ticks" "$(getconf CLK_TCK)"
-}
+source "$HERE/lib/cpu.bash"
 # ingested ROUTE: correlator_profiles_ingested_total{route=ROUTE}, the profiles newly stored.
 ingested() {
     curl -s "$CORRELATOR_URL/metrics" | python3 -c '

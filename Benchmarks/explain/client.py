@@ -56,6 +56,9 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from protobuf import length_delimited, varint  # noqa: E402
+
 MINUTE = 60_000_000_000
 HOUR = 60 * MINUTE
 
@@ -165,20 +168,9 @@ SHOP_OTHER_ROUTES = ["GET /catalog", "GET /product/{id}", "POST /cart/items", "G
 # Tests/e2e/faults/make_bulk_spans.py send it): a debug build decodes OTLP/JSON at a few
 # thousand spans a second, which would make loading a million take most of the run.
 
-def varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
-def delimited(number, payload):
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
+delimited = length_delimited
 
 
 def pb_attr(key, value):

@@ -19,34 +19,16 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from protobuf import length_delimited, read_varint, varint  # noqa: E402
+
 PLACEHOLDER = b"ffffffff-ffff-4fff-bfff-ffffffffffff"  # 36 bytes: a UUID, as the SDKs send
 
 
-def varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
-def read_varint(data, at):
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, at
 
 
-def length_delimited(number, payload):
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
 def with_time(profile, nanos):

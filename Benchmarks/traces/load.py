@@ -19,25 +19,14 @@ import sys
 import time
 import urllib.parse
 
-
-def varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from protobuf import field, length_delimited, varint  # noqa: E402
 
 
-def field(number, wire, payload):
-    return varint(number << 3 | wire) + payload
 
 
-def length_delimited(number, payload):
-    return field(number, 2, varint(len(payload)) + payload)
+
+
 
 
 def string_kv(key, value):

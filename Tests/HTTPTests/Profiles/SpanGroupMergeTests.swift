@@ -74,20 +74,7 @@ struct SpanGroupMergeTests {
     }
 
     static func goldenRows(_ name: String) throws -> [String: (flat: Double, cum: Double)] {
-        let text = try String(contentsOf: fixtures.appendingPathComponent("golden/\(name)"), encoding: .utf8)
-        var rows: [String: (flat: Double, cum: Double)] = [:]
-        var inRows = false
-        for line in text.split(separator: "\n") {
-            if inRows {
-                let fields = line.split(separator: " ")
-                var name = fields[5...].joined(separator: " ")
-                for mark in [" (inline)", " (partial-inline)"] where name.hasSuffix(mark) { name.removeLast(mark.count) }
-                rows[name] = (Double(fields[0].trimmingCharacters(in: .letters)) ?? 0, Double(fields[3].trimmingCharacters(in: .letters)) ?? 0)
-            } else if line.hasPrefix("      flat  flat%") {
-                inRows = true
-            }
-        }
-        return rows
+        try Merged.goldenRows(name, in: fixtures.appendingPathComponent("golden"))
     }
 
     func expectTop(_ http: any TestClientProtocol, _ uri: String, golden name: String, spans: Int) async throws {
