@@ -18,13 +18,13 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded PostgreSQL (env CORRELATOR_DATA_DIR; default ./.correlator).")
     var dataDir: String?
 
-    @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/db of an external server (env CORRELATOR_DATABASE_URL).")
+    @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/db of an external server; ?sslmode=disable|prefer|require|verify-full, ?host=/socket/dir (env CORRELATOR_DATABASE_URL).")
     var databaseURL: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env CORRELATOR_LOG_LEVEL).")
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env CORRELATOR_LOG_LEVEL; default info).")
     var logLevel: String?
 
-    @Option(name: .long, help: "Drop data older than this, e.g. 7d (env CORRELATOR_RETENTION).")
+    @Option(name: .long, help: "Drop data older than this, in whole days, at least 1d (env CORRELATOR_RETENTION; default 7d).")
     var retention: String?
 
     @Option(name: .customLong("migrations-dir"), help: "Directory of the SQL migrations (env CORRELATOR_MIGRATIONS_DIR).")
