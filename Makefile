@@ -73,7 +73,7 @@ soak: deps
 ## fuzz: libFuzzer (with AddressSanitizer) on every decoder for FUZZ_SECONDS each, seeded from the
 ## fixtures; prints executions and crashes per target. Crash inputs land in Fuzz/crashes/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= openmetrics prometheus_text remote_write snappy otlp_traces_protobuf otlp_traces_json pprof otlp_profiles rule_file series_selector gzip folded otlp_metrics_protobuf otlp_metrics_json pyroscope_push
+FUZZ_TARGETS ?= openmetrics prometheus_text remote_write snappy otlp_traces_protobuf otlp_traces_json pprof otlp_profiles rule_file series_selector gzip folded otlp_metrics_protobuf otlp_metrics_json pyroscope_push connect_query
 FUZZ_BUILD := CORRELATOR_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product correlator-fuzz --sanitize=fuzzer --sanitize=address
 fuzz: deps
 	$(FUZZ_BUILD)
