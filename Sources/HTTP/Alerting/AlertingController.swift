@@ -90,11 +90,7 @@ struct AlertingController {
     }
 
     private func withDatabase<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PSQLError {
-            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database unavailable: \(error.serverInfo?[.message] ?? "\(error.code)")")
-        }
+        try await withDatabaseErrors(during: "reading rules and alerts", body)
     }
 
     static func query(_ condition: RuleCondition) -> String {

@@ -115,6 +115,8 @@ func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: NULParameterGuard())
     router.add(middleware: LogRequestsMiddleware(.debug))
+    // A database error no route classified answers 503 (PostgreSQL away) or 500 with its message.
+    router.add(middleware: DatabaseFailureMiddleware())
     // Authentication and tenancy, then the ingest limits (rates, sizes, bounded writers).
     router.add(middleware: TenantMiddleware(auth: configuration.auth))
     router.add(middleware: ingestGate)

@@ -230,22 +230,13 @@ struct ExemplarsController {
     }
 }
 
-/// Turns a store failure into the answer a client can act on: 503 with `Retry-After` when the
-/// database is unreachable or overloaded (senders retry), 500 (logged at error) otherwise.
+/// Turns a store failure into the answer a client can act on (`DatabaseFailure`'s); an error
+/// that is not the database's is answered 503 too (senders retry), and logged at error.
 enum StoreUnavailable {
     static func httpError(for error: any Error, logger: Logger, what: String) -> HTTPError {
         if let error = error as? HTTPError { return error }
         logger.error("\(what) failed", metadata: ["error": "\(String(reflecting: error))"])
-        if let psql = error as? PSQLError {
-            let state = psql.serverInfo?[.sqlState] ?? ""
-            // No server answer (connection refused, closed, timed out), or the server says it is
-            // out of resources, shutting down or cannot connect (classes 08, 53, 57).
-            if psql.serverInfo == nil || state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57") || state == "40001" || state == "40P01" {
-                return HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database unavailable while \(what); retry later")
-            }
-            return HTTPError(.internalServerError, message: "\(what) failed: \(psql.serverInfo?[.message] ?? "database error")")
-        }
-        return HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database unavailable while \(what); retry later")
+        return DatabaseFailure.httpError(for: error, what: what) ?? DatabaseFailure.unavailable(what)
     }
 }
 

@@ -294,23 +294,17 @@ struct ProfileController {
         Int64((Date().timeIntervalSince1970 * 1e9).rounded())
     }
 
-    /// Runs a store call; a database that is down or overloaded becomes a 503 with `Retry-After`.
+    /// Runs a store call; a database failure becomes `DatabaseFailure`'s answer (503 with
+    /// `Retry-After` when PostgreSQL is down or overloaded). An error thrown inside a
+    /// transaction is answered as itself.
     static func databaseCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PSQLError {
-            throw unavailable(error)
         } catch let error as PostgresTransactionError {
-            if let inner = error.closureError as? PSQLError { throw unavailable(inner) }
-            if let inner = error.closureError { throw inner }
-            throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database transaction failed; retry")
+            if let inner = error.closureError, DatabaseFailure.httpError(for: inner, what: "storing the profile") == nil { throw inner }
+            throw DatabaseFailure.httpError(for: error, what: "storing the profile") ?? error
+        } catch {
+            throw DatabaseFailure.httpError(for: error, what: "the profile store") ?? error
         }
-    }
-
-    private static func unavailable(_ error: PSQLError) -> any Error {
-        let state = error.serverInfo?[.sqlState] ?? ""
-        let transient = state.isEmpty || ["08", "40", "53", "57"].contains(String(state.prefix(2)))
-        guard transient else { return error }
-        return HTTPError(.serviceUnavailable, headers: [.retryAfter: "5"], message: "database unavailable; retry")
     }
 }
