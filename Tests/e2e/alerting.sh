@@ -188,4 +188,8 @@ kill -HUP "$CORRELATOR_PID"
 check "SIGHUP loads the fixed file" bash -c "for _ in \$(seq 1 50); do curl -s '$CORRELATOR_URL/api/v1/rules' | grep -q '\"name\":\"Renamed\"' && exit 0; sleep 0.1; done; exit 1"
 check "correlator still running after SIGHUP" kill -0 "$CORRELATOR_PID"
 check "correlator stops cleanly" stop_correlator
+# On its fresh database the rule scheduler waits for the migrations (it used to evaluate first and
+# log: relation "rule_state" does not exist).
+check "no service used a table before the migrations made it" \
+    sh -c "! grep 'does not exist' '$E2E_TMP/alerting/correlator.log'"
 finish

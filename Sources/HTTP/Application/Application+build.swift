@@ -42,25 +42,29 @@ public func buildApplication(
     let store = Store(client: client, writer: writer, target: target, migrator: migrator, logger: logger)
     services.append(client)
     services.append(writer)
-    services.append(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger))
-    services.append(ProfileRollupMaintainer(store: store, logger: logger))
+    // The services that use tables start once the database is migrated (DatabaseReady).
+    let databaseReady = DatabaseReady()
+    func afterMigrations(_ service: any Service) -> any Service {
+        AfterDatabaseReady(ready: databaseReady, service: service)
+    }
+    services.append(afterMigrations(PartitionMaintainer(client: client, retention: configuration.retention, logger: logger)))
+    services.append(afterMigrations(ProfileRollupMaintainer(store: store, logger: logger)))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
-    services.append(RuleScheduler.make(store: store, rules: ruleManager, configuration: configuration, logger: logger))
+    services.append(afterMigrations(RuleScheduler.make(store: store, rules: ruleManager, configuration: configuration, logger: logger)))
     // TLS on both ports from one reloader; an unreadable file stops the start, naming it.
     let certificates = try configuration.tls.map { try FileCertificateReloader(settings: $0) }
     services.append(RuleReloadSignalService(rules: ruleManager) {
         if let error = certificates?.reload() { logger.error("\(error)") }
     })
     if !configuration.profileScrapeConfigs.isEmpty {
-        services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
+        services.append(afterMigrations(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger)))
     }
     if !configuration.scrapeConfigs.isEmpty {
-        services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
+        services.append(afterMigrations(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger)))
     }
 
     // One gate for both ports: a tenant's rates and each writer's slots are shared.
     let ingestGate = IngestGate(limits: configuration.limits)
-    let databaseReady = DatabaseReady()
     if let address = configuration.grpcListen {
         // After the database's clients, so it stops before them.
         services.append(OTLPGRPCServer(

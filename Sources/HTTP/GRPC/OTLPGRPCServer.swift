@@ -18,8 +18,7 @@ struct OTLPGRPCServer: Service {
     let logger: Logger
 
     func run() async throws {
-        for await _ in databaseReady.signal.cancelOnGracefulShutdown() {}
-        guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
+        guard await databaseReady.waitUnlessShuttingDown() else { return }
         let transport = try Self.transport(
             address: address, maxMessageBytes: receiver.maxMessageBytes, limits: receiver.limits, security: try Self.security(certificates)
         )
@@ -79,20 +78,5 @@ struct OTLPGRPCServer: Service {
         case .inet6: return .ipv6(host: ip, port: address.port)
         default: return .ipv4(host: ip, port: address.port)
         }
-    }
-}
-
-/// Opened once the database is reachable and migrated; the gRPC port waits for it, so no call
-/// is answered by a store whose tables are not there yet.
-struct DatabaseReady: Sendable {
-    let signal: AsyncStream<Never>
-    private let continuation: AsyncStream<Never>.Continuation
-
-    init() {
-        (signal, continuation) = AsyncStream.makeStream(of: Never.self)
-    }
-
-    func open() {
-        continuation.finish()
     }
 }
