@@ -15,7 +15,7 @@ struct MigrateCommand: AsyncParsableCommand {
             let logger = options.makeLogger(configuration)
             let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
             let database = try await DatabaseTarget.open(configuration, logger: logger)
-            defer { try? database.cluster?.stop() }
+            defer { database.stopClusterIfStartedHere() }
             try await withPostgresClient(database.clientConfiguration, logger: logger) { client in
                 try await client.checkReachable(target: database.description)
                 try await migrator.migrate(client)

@@ -24,17 +24,9 @@ struct RulesEvaluateCommand: AsyncParsableCommand {
         do {
             let configuration = try options.resolve()
             let logger = options.makeLogger(configuration)
-            var cluster: EmbeddedPostgres?
-            let clientConfiguration: PostgresClient.Configuration
-            if let url = configuration.databaseURL {
-                clientConfiguration = try DatabaseURL(url).clientConfiguration
-            } else {
-                let embedded = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, sharedBuffers: configuration.embeddedSharedBuffers, logger: logger)
-                try await embedded.start()
-                cluster = embedded
-                clientConfiguration = embedded.clientConfiguration
-            }
-            defer { try? cluster?.stop() }
+            let database = try await DatabaseTarget.open(configuration, logger: logger)
+            defer { database.stopClusterIfStartedHere() }
+            let clientConfiguration = database.clientConfiguration
             let rules = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
             let groups = await rules.groups
             let persist = self.persist

@@ -21,6 +21,16 @@ check "SIGTERM stopped our PostgreSQL too" no_postgres first
 check "second start serves again" start_correlator first
 check "second start reused the cluster" sh -c "[ \$(grep -c 'creating PostgreSQL cluster' '$E2E_TMP/first/correlator.log') = 1 ]"
 
+# 2b. One-off commands on the data directory of a running server leave its PostgreSQL running
+# (they used to stop it on their way out); on a stopped one they start and stop it themselves.
+check "migrate beside a running server succeeds" "$CORRELATOR_BIN" migrate --data-dir "$E2E_TMP/first/data" --log-level error
+check "rules evaluate beside a running server succeeds" "$CORRELATOR_BIN" rules evaluate --data-dir "$E2E_TMP/first/data" --log-level error
+check "the server still answers /readyz 200 after both" wait_http "$CORRELATOR_URL/readyz" 2
+check "and still stores spans" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X POST '$CORRELATOR_URL/v1/traces' -H 'Content-Type: application/json' \
+    --data '{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b174\",\"name\":\"probe\",\"startTimeUnixNano\":\"1\",\"endTimeUnixNano\":\"2\"}]}]}]}')\" = 200 ]"
+check "migrate on a stopped data directory leaves nothing running" sh -c "'$CORRELATOR_BIN' migrate --data-dir '$E2E_TMP/oneoff/data' --log-level error >/dev/null"
+check "(no PostgreSQL of the one-off left)" no_postgres oneoff
+
 # 3. SIGKILL leaves PostgreSQL running; the next start adopts it, and SIGTERM then stops both.
 kill -KILL "$CORRELATOR_PID"; wait "$CORRELATOR_PID" 2>/dev/null
 check "start after SIGKILL serves" start_correlator first

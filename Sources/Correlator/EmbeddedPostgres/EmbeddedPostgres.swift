@@ -59,9 +59,12 @@ public struct EmbeddedPostgres: Sendable {
         return configuration
     }
 
-    /// Creates the cluster on first use, starts it (or adopts one left running by a killed
-    /// Correlator), and makes sure the `correlator` database exists.
-    public func start() async throws {
+    /// Creates the cluster on first use, starts it (or adopts one already running on this data
+    /// directory: left by a killed Correlator, or serving a running one), and makes sure the
+    /// `correlator` database exists. Returns false when it adopted a running server: a one-off
+    /// command (`migrate`, `rules evaluate`) must then leave it running.
+    @discardableResult
+    public func start() async throws -> Bool {
         let user = try serviceUser()
         try prepareDirectories(user: user)
         if !FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") {
@@ -71,7 +74,8 @@ public struct EmbeddedPostgres: Sendable {
                 "-E", "UTF8", "--locale=C", "--no-sync",
             ], as: user)
         }
-        if try adoptRunningServer() {
+        let adopted = try adoptRunningServer()
+        if adopted {
             logger.info("reusing PostgreSQL already running on this data directory")
         } else {
             let options = "-c listen_addresses='' -k '\(socketDirectory)' -c unix_socket_permissions=0700 -c shared_buffers=\(sharedBuffers)"
@@ -79,6 +83,7 @@ public struct EmbeddedPostgres: Sendable {
             try run(binaries.pgCtl, ["-D", clusterDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"], as: user)
         }
         try await createDatabaseIfMissing()
+        return !adopted
     }
 
     /// A quarter of the memory, PostgreSQL's advice for a server it has to itself, between

@@ -7,23 +7,33 @@ public struct DatabaseTarget: Sendable {
     public let clientConfiguration: PostgresClient.Configuration
     /// For logs and errors; never contains a password.
     public let description: String
-    /// The embedded cluster when one was started.
+    /// The embedded cluster when one is used.
     public let cluster: EmbeddedPostgres?
+    /// Whether this process started `cluster`, rather than finding it running (a Correlator
+    /// serving on the same data directory, or one killed without stopping it).
+    public let startedCluster: Bool
+
+    /// Stops the embedded cluster if this process started it; one found running is left alone.
+    /// For one-off commands: `serve` owns its cluster either way and stops it on shutdown.
+    public func stopClusterIfStartedHere() {
+        guard startedCluster else { return }
+        try? cluster?.stop()
+    }
 
     public static func open(_ configuration: CorrelatorConfiguration, logger: Logger) async throws -> DatabaseTarget {
         if let url = configuration.databaseURL {
             let databaseURL = try DatabaseURL(url)
             return DatabaseTarget(
                 clientConfiguration: withSessionSettings(databaseURL.clientConfiguration, configuration),
-                description: databaseURL.description, cluster: nil
+                description: databaseURL.description, cluster: nil, startedCluster: false
             )
         }
         let cluster = try EmbeddedPostgres(dataDirectory: configuration.dataDirectory, sharedBuffers: configuration.embeddedSharedBuffers, logger: logger)
-        try await cluster.start()
+        let started = try await cluster.start()
         return DatabaseTarget(
             clientConfiguration: withSessionSettings(cluster.clientConfiguration, configuration),
             description: "embedded PostgreSQL in \(cluster.dataDirectory)",
-            cluster: cluster
+            cluster: cluster, startedCluster: started
         )
     }
 
