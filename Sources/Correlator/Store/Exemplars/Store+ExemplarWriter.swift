@@ -100,7 +100,7 @@ extension Store {
                 do {
                     stored = try await withPartitions(forDays: days) { try await insertDecided(columns, series: series, tenant: tenant) }
                     cache.record(plan.newest, seed: false)
-                } catch where Self.sqlState(of: error) == "23505" {
+                } catch where Self.isUniqueViolation(error) {
                     cache.forget(keys)
                     let all = ExemplarColumns(unique, rows: Array(unique.indices), labels: labels, checked: Array(repeating: true, count: unique.count))
                     stored = try await withPartitions(forDays: days) { try await insertChecked(all, series: series, tenant: tenant) }
