@@ -43,6 +43,17 @@ struct CitusDistributionTests {
         }
     }
 
+    /// Without the extension the migrator does nothing more than migrate.
+    @Test func withoutCitusNothingIsDistributed() async throws {
+        guard try await !TestDatabase.isCitus else { return }
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let report = try await Migrator(directory: TestDatabase.migrationsDirectory, logger: Logger(label: "test")).migrate(client)
+            #expect(!report.citus)
+            #expect(report.citusActions.isEmpty)
+            #expect(try await strings(client, "SELECT count(*)::text FROM pg_extension WHERE extname = 'citus'") == ["0"])
+        }
+    }
+
     /// On Citus (`make test-citus`): the migrations placed every table as planned, and
     /// running them again changes nothing.
     @Test func tablesArePlacedAsPlannedAndAgainIsANoOp() async throws {
