@@ -53,6 +53,7 @@ e2e: deps
 ## Citus extension installed for the PostgreSQL server (the script says how when it is not);
 ## `make test` does not.
 test-citus: deps
+	@bash Tests/citus/run.sh --check
 	$(SWIFT) build --build-tests
 	CORRELATOR_BIN="$$($(SWIFT) build --show-bin-path)/correlator" bash Tests/citus/run.sh
 

@@ -10,8 +10,10 @@
 #      embedded cluster's own lifecycle and PostgreSQL crashes), each on a fresh database.
 # Needs the Citus extension installed for the PostgreSQL server; says how to get it when not.
 #
-# CITUS_SHARD_COUNT (4) shards per distributed table; CITUS_SKIP="swift e2e" skips parts;
-# CITUS_E2E="traces.sh replicas.sh" runs only those suites.
+# `run.sh --check` only checks that PostgreSQL and Citus are installed (make test-citus runs it
+# before building). PG_CONFIG (pg_config) picks the PostgreSQL; CITUS_SHARD_COUNT (4) shards per
+# distributed table; CITUS_SKIP="swift e2e" skips parts; CITUS_E2E="traces.sh replicas.sh" runs
+# only those suites.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/Tests/citus
@@ -19,15 +21,14 @@ CORRELATOR_BIN=${CORRELATOR_BIN:-$ROOT/.build/debug/correlator}
 SHARDS=${CITUS_SHARD_COUNT:-4}
 SKIP=${CITUS_SKIP:-}
 
-PGBIN=$(pg_config --bindir 2>/dev/null)
-[ -x "$PGBIN/initdb" ] || PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-if [ ! -x "$PGBIN/initdb" ]; then
-    echo "test-citus: PostgreSQL's initdb/pg_ctl not found (apt-get install postgresql)" >&2
+PG_CONFIG=${PG_CONFIG:-$(command -v pg_config || ls /usr/lib/postgresql/*/bin/pg_config 2>/dev/null | sort -V | tail -1)}
+if ! PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null) || [ ! -x "$PGBIN/initdb" ]; then
+    echo "test-citus: PostgreSQL's pg_config, initdb and pg_ctl not found (apt-get install postgresql postgresql-server-dev-all, or set PG_CONFIG)" >&2
     exit 2
 fi
 PG_VERSION=$("$PGBIN/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)?.*/\1/')
-LIBDIR=$("$PGBIN/pg_config" --pkglibdir 2>/dev/null || pg_config --pkglibdir)
-SHAREDIR=$("$PGBIN/pg_config" --sharedir 2>/dev/null || pg_config --sharedir)
+LIBDIR=$("$PG_CONFIG" --pkglibdir)
+SHAREDIR=$("$PG_CONFIG" --sharedir)
 if [ ! -f "$LIBDIR/citus.so" ] || [ ! -f "$SHAREDIR/extension/citus.control" ]; then
     cat >&2 <<EOF
 test-citus: the Citus extension is not installed for PostgreSQL $PG_VERSION
@@ -44,6 +45,7 @@ Then run make test-citus again. (make test does not need Citus.)
 EOF
     exit 2
 fi
+[ "${1:-}" = --check ] && exit 0
 [ -x "$CORRELATOR_BIN" ] || { echo "test-citus: $CORRELATOR_BIN not built (swift build --product correlator)" >&2; exit 2; }
 
 TMP=$(mktemp -d /tmp/correlator-citus.XXXXXX)
