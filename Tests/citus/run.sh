@@ -21,78 +21,15 @@ CORRELATOR_BIN=${CORRELATOR_BIN:-$ROOT/.build/debug/correlator}
 SHARDS=${CITUS_SHARD_COUNT:-4}
 SKIP=${CITUS_SKIP:-}
 
-PG_CONFIG=${PG_CONFIG:-$(command -v pg_config || ls /usr/lib/postgresql/*/bin/pg_config 2>/dev/null | sort -V | tail -1)}
-if ! PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null) || [ ! -x "$PGBIN/initdb" ]; then
-    echo "test-citus: PostgreSQL's pg_config, initdb and pg_ctl not found (apt-get install postgresql postgresql-server-dev-all, or set PG_CONFIG)" >&2
-    exit 2
-fi
-PG_VERSION=$("$PGBIN/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)?.*/\1/')
-LIBDIR=$("$PG_CONFIG" --pkglibdir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-if [ ! -f "$LIBDIR/citus.so" ] || [ ! -f "$SHAREDIR/extension/citus.control" ]; then
-    cat >&2 <<EOF
-test-citus: the Citus extension is not installed for PostgreSQL $PG_VERSION
-  (no $LIBDIR/citus.so or $SHAREDIR/extension/citus.control).
-Citus is not packaged by Debian. Install it from Citus's own packages
-(https://docs.citusdata.com/en/stable/installation/single_node_debian.html), or build it
-from source against this server:
-  - the server's headers at the server's exact version (postgresql-server-dev-$PG_VERSION
-    pinned to the installed postgresql-$PG_VERSION), liblz4-dev, libzstd-dev, libkrb5-dev;
-  - git clone https://github.com/citusdata/citus; check out a release that supports
-    PostgreSQL $PG_VERSION (v13.2.2 is the newest for 15; v14 needs 16 or later);
-  - ./configure --without-libcurl && make && make install.
-Then run make test-citus again. (make test does not need Citus.)
-EOF
-    exit 2
-fi
+source "$HERE/cluster.bash"
+citus_check || exit 2
 [ "${1:-}" = --check ] && exit 0
 [ -x "$CORRELATOR_BIN" ] || { echo "test-citus: $CORRELATOR_BIN not built (swift build --product correlator)" >&2; exit 2; }
 
-TMP=$(mktemp -d /tmp/correlator-citus.XXXXXX)
-chmod 755 "$TMP"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$TMP"
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-NODES=(coordinator worker1 worker2)
-declare -A PORT
-stop_nodes() {
-    for node in "${NODES[@]}"; do
-        [ -f "$TMP/$node/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$TMP/$node" -m immediate -w stop >/dev/null 2>&1
-    done
-    rm -rf "$TMP"
-}
-trap stop_nodes EXIT
-
-echo "test-citus: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), Citus $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SHAREDIR/extension/citus.control"); coordinator and two workers under $TMP"
-for node in "${NODES[@]}"; do
-    PORT[$node]=$(free_port)
-    as_pg "$PGBIN/initdb" -D "$TMP/$node" -U admin --auth=trust -E UTF8 --locale=C >"$TMP/$node.initdb.log" 2>&1 \
-        || { echo "initdb of $node failed:"; cat "$TMP/$node.initdb.log"; exit 1; }
-    cat >>"$TMP/$node/postgresql.conf" <<EOF
-shared_preload_libraries = 'citus'
-listen_addresses = '127.0.0.1'
-port = ${PORT[$node]}
-unix_socket_directories = '$TMP'
-max_connections = 400
-shared_buffers = 64MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-jit = off
-citus.shard_count = $SHARDS
-max_prepared_transactions = 200
-EOF
-    as_pg "$PGBIN/pg_ctl" -D "$TMP/$node" -l "$TMP/$node.log" -w start >/dev/null \
-        || { echo "$node did not start:"; tail -20 "$TMP/$node.log"; exit 1; }
-done
+echo "test-citus: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), Citus $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SHAREDIR/extension/citus.control"); coordinator and two workers under $CLUSTER_TMP"
+start_citus_cluster || { echo "test-citus: could not set up the cluster"; exit 1; }
+TMP=$CLUSTER_TMP
 COORDINATOR_URL="postgres://admin@127.0.0.1:${PORT[coordinator]}/postgres?sslmode=disable"
-psql_on() { local port=$1 db=$2; shift 2; psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U admin -d "$db" "$@"; }
-
-# The admin database becomes a Citus database too: the tests read the topology from it.
-export CITUS_COORDINATOR_PORT=${PORT[coordinator]} CITUS_WORKER_PORTS="${PORT[worker1]} ${PORT[worker2]}"
-"$HERE/new-database.sh" postgres >/dev/null || { echo "test-citus: could not set up the cluster"; exit 1; }
 psql_on "${PORT[coordinator]}" postgres -At -c \
     "SELECT 'test-citus: nodes ' || string_agg(nodename || ':' || nodeport || CASE WHEN groupid = 0 THEN ' (coordinator)' ELSE '' END, ', ' ORDER BY groupid) FROM pg_dist_node"
 
