@@ -9,7 +9,7 @@ APT_PACKAGES := $(shell cat deps/apt/*.txt 2>/dev/null | sed 's/\#.*//')
 PIP_FILES    := $(wildcard deps/pip/*.txt)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build run test unit e2e deps bench clean chaos fuzz soak test-citus bench-citus
+.PHONY: all build run demo test unit e2e deps bench clean chaos fuzz soak test-citus bench-citus
 
 all: build
 
@@ -32,6 +32,13 @@ build: deps
 ## run: build, start the embedded PostgreSQL under ./.correlator, migrate, serve on 127.0.0.1:4318.
 run: build
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/correlator serve $(ARGS)
+
+## demo: build, then Correlator on an embedded PostgreSQL under ./.correlator/demo (emptied at each
+## start) with demo/rules.yml, and the Go workload of demo/workload sending it spans, exemplars and
+## labelled profiles (a goroutine leak, a CPU and allocation regression at +1m); prints the pages to
+## open and each alert as it fires (within about three minutes). Ctrl-C stops everything.
+demo: build
+	CORRELATOR_BIN="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/correlator" bash demo/run.sh
 
 ## test: unit and integration tests (the tests start a throwaway PostgreSQL), then the
 ## end-to-end suites in Tests/e2e/ that drive the built binary with real clients.
@@ -83,7 +90,7 @@ soak: deps
 ## fuzz: libFuzzer (with AddressSanitizer) on every decoder for FUZZ_SECONDS each, seeded from the
 ## fixtures; prints executions and crashes per target. Crash inputs land in Fuzz/crashes/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= openmetrics prometheus_text remote_write snappy otlp_traces_protobuf otlp_traces_json pprof otlp_profiles rule_file series_selector gzip folded otlp_metrics_protobuf otlp_metrics_json pyroscope_push
+FUZZ_TARGETS ?= openmetrics prometheus_text remote_write snappy otlp_traces_protobuf otlp_traces_json pprof otlp_profiles rule_file series_selector gzip folded otlp_metrics_protobuf otlp_metrics_json pyroscope_push connect_query
 FUZZ_BUILD := CORRELATOR_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product correlator-fuzz --sanitize=fuzzer --sanitize=address
 fuzz: deps
 	$(FUZZ_BUILD)

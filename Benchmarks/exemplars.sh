@@ -38,18 +38,7 @@ printf 'global:\n  scrape_interval: 1m\n' >"$E2E_TMP/prometheus/prometheus.yml"
 E2E_PIDS+=("$!")
 wait_http "http://127.0.0.1:$prom_port/-/ready" 30 || { echo "exemplars: prometheus did not start"; exit 1; }
 
-# CPU seconds (user + system) so far of a process and of its children, living or reaped (for
-# PostgreSQL: the postmaster and its backends): what each side spent during a run, so the
-# result says where the time goes.
-cpu_seconds() {
-    local ticks=0 pid
-    for pid in "$1" $(pgrep -P "$1"); do
-        [ -r "/proc/$pid/stat" ] || continue
-        local fields; read -r -a fields <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
-        ticks=$((ticks + fields[11] + fields[12] + fields[13] + fields[14]))
-    done
-    python3 -c "import sys; print(int(sys.argv[1]) / int(sys.argv[2]))" "$ticks" "$(getconf CLK_TCK)"
-}
+source "$(dirname "$0")/lib/cpu.bash"
 # load URL PID [DB_PID]: one measured run (of $PAYLOAD: series and exemplars per request); prints the generator's JSON with CPU milliseconds
 # per request added: of PID (`server_…`), of DB_PID (`db_…`), each with its children, and of the
 # generator itself (`client_…`).

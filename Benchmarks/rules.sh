@@ -14,7 +14,7 @@ trap 'kill $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null; rm -rf "$TMP"' E
 SERVE_PID=
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" --log-level error >"$TMP/serve.log" 2>&1 &
+"$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" --grpc-listen off --log-level error >"$TMP/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 SOCKET_DIR=$DATA/run

@@ -3,7 +3,8 @@
 # every request) for ~20 s to a release `correlator serve` with its embedded PostgreSQL; spans/s =
 # rows in `spans` afterwards / elapsed. The floor, measured in the same run against the same
 # database and table: `psql \copy` of the same number of rows (the stored rows under another
-# tenant). Also reports correlator's peak RSS (VmHWM).
+# tenant). Also reports correlator's peak RSS (VmHWM). Then the same load over OTLP/gRPC (port
+# --grpc-listen, grpcio sending the same request bytes): its spans/s beside the HTTP receiver's.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -42,3 +43,15 @@ ratio=$(python3 -c "print(f'{$correlator_rate / $floor_rate:.2f}')")
 
 row "traces: OTLP spans/s persisted (512/req, ${CLIENTS} cl)" "$correlator_rate" "$floor_rate" "$ratio" \
     "peer: psql \\copy of the same $stored rows; peak RSS $((rss_kb / 1024)) MiB; $errors errors; client CPU ${client_cpu}s in ${elapsed}s"
+
+# OTLP/gRPC: the same requests through TraceService/Export, from an empty table.
+"${PSQL[@]}" -c "TRUNCATE spans" || exit 1
+python3 "$HERE/traces/load.py" "grpc://$CORRELATOR_GRPC" 2 "$CLIENTS" "$SPANS" >/dev/null
+"${PSQL[@]}" -c "TRUNCATE spans" || exit 1
+load=$(python3 "$HERE/traces/load.py" "grpc://$CORRELATOR_GRPC" "$SECONDS_TO_RUN" "$CLIENTS" "$SPANS") || exit 1
+grpc_stored=$("${PSQL[@]}" -c "SELECT count(*) FROM spans")
+read -r grpc_elapsed grpc_errors grpc_cpu < <(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d['seconds'], d['errors'], d['client_cpu_seconds'])" "$load")
+grpc_rate=$(python3 -c "print(int($grpc_stored / $grpc_elapsed))")
+row "traces: OTLP/gRPC spans/s persisted (512/req, ${CLIENTS} cl)" "$grpc_rate" "$correlator_rate" \
+    "$(python3 -c "print(f'{$grpc_rate / $correlator_rate:.2f}')")x" \
+    "peer: the OTLP/HTTP receiver above, same requests, same run; target >= 1.0x; floor psql \\copy $floor_rate/s; $grpc_errors errors; client CPU ${grpc_cpu}s"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""OTLP/HTTP load for Benchmarks/traces.sh: N processes, each with one keep-alive connection,
-POST /v1/traces protobuf requests of SPANS spans for SECONDS seconds. Every request carries new
-trace and span ids (patched into a prebuilt body, so the client spends little CPU per request).
+"""OTLP trace load for Benchmarks/traces.sh: N processes, each with one keep-alive connection,
+send ExportTraceServiceRequests of SPANS spans for SECONDS seconds — POST /v1/traces protobuf
+to an http:// URL, or the gRPC TraceService/Export (grpcio, bytes as they are) to grpc://HOST:PORT.
+Every request carries new trace and span ids (patched into a prebuilt body, so the client spends
+little CPU per request).
 
-    python3 load.py URL SECONDS CLIENTS SPANS
+    python3 load.py URL|grpc://HOST:PORT SECONDS CLIENTS SPANS
 
 Prints one JSON line: {"requests", "spans", "errors", "seconds", "client_cpu_seconds"}.
 """
@@ -17,25 +19,14 @@ import sys
 import time
 import urllib.parse
 
-
-def varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from protobuf import field, length_delimited, varint  # noqa: E402
 
 
-def field(number, wire, payload):
-    return varint(number << 3 | wire) + payload
 
 
-def length_delimited(number, payload):
-    return field(number, 2, varint(len(payload)) + payload)
+
+
 
 
 def string_kv(key, value):
@@ -97,9 +88,43 @@ def build_template(spans):
     return request, offsets
 
 
+def grpc_sender(address):
+    """A function sending one request over one gRPC channel; True when acknowledged."""
+    import grpc
+    channel = grpc.insecure_channel(address)
+    export = channel.unary_unary(
+        "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        request_serializer=lambda message: message, response_deserializer=lambda message: message,
+    )
+
+    def send(body):
+        try:
+            export(body, timeout=60)
+            return True
+        except grpc.RpcError:
+            return False
+    return send
+
+
 def worker(url, seconds, worker_id, spans, results):
-    parsed = urllib.parse.urlparse(url)
     body, offsets = build_template(spans)
+    if url.startswith("grpc://"):
+        send = grpc_sender(url[len("grpc://"):])
+        requests = errors = counter = 0
+        deadline = time.monotonic() + seconds
+        prefix = struct.pack(">IQ", os.getpid(), worker_id)[:8]
+        while time.monotonic() < deadline:
+            counter += 1
+            for index, (trace_at, span_at) in enumerate(offsets):
+                body[trace_at:trace_at + 16] = prefix + struct.pack(">IHH", counter, index // 64, 1)
+                body[span_at:span_at + 8] = struct.pack(">IHH", counter, worker_id + 1, index + 1)
+            if send(bytes(body)):
+                requests += 1
+            else:
+                errors += 1
+        results.put((requests, errors, time.process_time()))
+        return
+    parsed = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
     headers = {"Content-Type": "application/x-protobuf"}
     requests = errors = 0

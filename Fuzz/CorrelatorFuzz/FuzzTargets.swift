@@ -27,6 +27,7 @@ enum FuzzTarget: String, CaseIterable {
     case otlpMetricsProtobuf = "otlp_metrics_protobuf"
     case otlpMetricsJSON = "otlp_metrics_json"
     case pyroscopePush = "pyroscope_push"
+    case connectQuery = "connect_query"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["CORRELATOR_FUZZ_TARGET"] ?? ""
@@ -100,6 +101,21 @@ enum FuzzTarget: String, CaseIterable {
         case .pyroscopePush:
             _ = try? PushRequest(proto: ByteBuffer(bytes: bytes))
             _ = try? PushRequest(json: ByteBuffer(bytes: bytes))
+        case .connectQuery:
+            // A Pyroscope query request (DiffRequest, whose sides are SelectMergeStacktraces-
+            // Requests) in both codecs, every field read as the querier reads it.
+            for codec in [ConnectCodec.proto, .json] {
+                guard let message = try? ConnectMessage(ByteBuffer(bytes: bytes), codec: codec, name: "DiffRequest") else { continue }
+                for side in [(try? message.message(1, "left")) ?? nil, (try? message.message(2, "right")) ?? nil, message] {
+                    guard let side else { continue }
+                    _ = try? side.string(1, "profile_typeID")
+                    _ = try? side.strings(2, "matchers")
+                    _ = try? side.int64(3, "start")
+                    _ = try? side.double(6, "step")
+                    _ = try? side.enumValue(6, "format", names: ["A", "B"])
+                    _ = try? side.message(7, "stack_trace_selector")?.messages(1, "call_site").map { try $0.string(1, "name") }
+                }
+            }
         }
     }
 }

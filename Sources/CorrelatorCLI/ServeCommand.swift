@@ -6,7 +6,14 @@ import Hummingbird
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the ingest and query API (runs an embedded PostgreSQL unless --database-url is given)."
+        abstract: "Serve the ingest and query API (runs an embedded PostgreSQL unless --database-url is given).",
+        discussion: """
+            Sections only the YAML file (--config) takes: limits, auth, tls, rule_files, alerting, web, \
+            scrape_configs, profile_scrape_configs, exemplars, traces, jump_links. Only in the environment: \
+            CORRELATOR_DATABASE_MIN_CONNECTIONS, CORRELATOR_DATABASE_MAX_CONNECTIONS, CORRELATOR_EMBEDDED_SHARED_BUFFERS. \
+            SIGHUP (or POST /-/reload) reloads the rule files and the TLS certificate. \
+            The user guide: docs/guide/README.md.
+            """
     )
 
     @OptionGroup var options: ServerOptions

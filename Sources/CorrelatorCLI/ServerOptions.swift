@@ -12,16 +12,19 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "HOST:PORT to serve HTTP on (env CORRELATOR_LISTEN; default 127.0.0.1:4318).")
     var listen: String?
 
+    @Option(name: .customLong("grpc-listen"), help: "HOST:PORT to serve OTLP/gRPC on, or off (env CORRELATOR_GRPC_LISTEN; default 127.0.0.1:4317).")
+    var grpcListen: String?
+
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded PostgreSQL (env CORRELATOR_DATA_DIR; default ./.correlator).")
     var dataDir: String?
 
-    @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/db of an external server (env CORRELATOR_DATABASE_URL).")
+    @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/db of an external server; ?sslmode=disable|prefer|require|verify-full, ?host=/socket/dir (env CORRELATOR_DATABASE_URL).")
     var databaseURL: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env CORRELATOR_LOG_LEVEL).")
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env CORRELATOR_LOG_LEVEL; default info).")
     var logLevel: String?
 
-    @Option(name: .long, help: "Drop data older than this, e.g. 7d (env CORRELATOR_RETENTION).")
+    @Option(name: .long, help: "Drop data older than this, in whole days, at least 1d (env CORRELATOR_RETENTION; default 7d).")
     var retention: String?
 
     @Option(name: .customLong("migrations-dir"), help: "Directory of the SQL migrations (env CORRELATOR_MIGRATIONS_DIR).")
@@ -34,7 +37,7 @@ struct ServerOptions: ParsableArguments {
             environment: environment
         )
         let flags: [(String, String, String?)] = [
-            ("listen", "--listen", listen), ("data_dir", "--data-dir", dataDir),
+            ("listen", "--listen", listen), ("grpc_listen", "--grpc-listen", grpcListen), ("data_dir", "--data-dir", dataDir),
             ("database_url", "--database-url", databaseURL), ("log_level", "--log-level", logLevel),
             ("retention", "--retention", retention), ("migrations_dir", "--migrations-dir", migrationsDir),
         ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fault test with real clients sending steadily: the OpenTelemetry Python SDK (OTLP/HTTP spans),
+# Fault test with real clients sending steadily: the OpenTelemetry Python SDK (OTLP/HTTP spans,
+# and a second one exporting over OTLP/gRPC),
 # Prometheus 2.42 (remote write of a target whose every scrape carries a new exemplar) and a
 # Pyroscope-style agent pushing profiles to /push.v1.PusherService/Push (retrying as agents do).
 # Each round:
@@ -29,11 +30,14 @@ DATA=$DIR/data
 mkdir -p "$DIR"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
-# The defaults (write_timeout 8s) are what is tested.
-: >"$DIR/config.yaml"
+GRPC=127.0.0.1:$(free_port)
+# The defaults (write_timeout 8s) are what is tested, but retention: the pushed fixture profile
+# is dated when it was recorded (2026-11-23), and with the default 7d its day's partition is
+# dropped a minute after each start, taking the profiles pushed so far with it.
+echo "retention: 3650d" >"$DIR/config.yaml"
 
 serve() {  # starts correlator on the fixed port (clients keep their URL across restarts)
-    "$CORRELATOR_BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" --config "$DIR/config.yaml" >>"$DIR/correlator.log" 2>&1 &
+    "$CORRELATOR_BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" --grpc-listen "$GRPC" --config "$DIR/config.yaml" >>"$DIR/correlator.log" 2>&1 &
     CORRELATOR_PID=$!
     E2E_PIDS+=("$CORRELATOR_PID")
     wait_http "$URL/readyz" 90
@@ -74,6 +78,8 @@ probe_503() {  # probe_503 WHAT: both ingest kinds answer 503 with Retry-After w
         -H 'Content-Type: application/openmetrics-text; version=1.0.0' --data-binary "@$DIR/probe.om")
     check "with PostgreSQL $1, exemplar ingest answers 503 ($status) with Retry-After" \
         sh -c "[ '$status' = 503 ] && grep -qi '^retry-after:' '$DIR/headers'"
+    check "with PostgreSQL $1, an OTLP/gRPC export is UNAVAILABLE with a RetryInfo" \
+        python3 "$E2E_ROOT/Tests/e2e/otlp-grpc/raw_calls.py" unavailable "$GRPC" "$URL"
     check "correlator is alive while PostgreSQL is $1" kill -0 "$CORRELATOR_PID"
 }
 kill_correlator() {
@@ -112,6 +118,10 @@ OTEL_EXPORTER_OTLP_ENDPOINT=$URL OTEL_EXPORTER_OTLP_TIMEOUT=30 \
     python3 "$HERE/send_spans.py" "$DIR/stop" "$DIR/acked.txt" "$DIR/summary.json" >"$DIR/sender.log" 2>&1 &
 SENDER=$!
 E2E_PIDS+=("$SENDER")
+OTEL_EXPORTER_OTLP_TIMEOUT=30 \
+    python3 "$HERE/send_spans.py" "$DIR/stop" "$DIR/acked-grpc.txt" "$DIR/summary-grpc.json" --grpc "$GRPC" >"$DIR/sender-grpc.log" 2>&1 &
+GRPC_SENDER=$!
+E2E_PIDS+=("$GRPC_SENDER")
 python3 "$HERE/send_pushes.py" "$URL" "$E2E_ROOT/Tests/Fixtures/pprof-go119/cpu.pb.gz" "$DIR/stop" "$DIR/pushes.txt" "$DIR/pushes.json" >"$DIR/pusher.log" 2>&1 &
 PUSHER=$!
 E2E_PIDS+=("$PUSHER")
@@ -202,6 +212,13 @@ created=$(python3 -c "import json; print(json.load(open('$DIR/summary.json')).ge
 acked_once "spans (OTel SDK)" "$created" "$DIR/acked.txt" \
     "SELECT encode(span_id, 'hex') FROM spans WHERE tenant = 'default' AND service = 'chaos-sender'"
 check "the SDK caught up: its last export succeeded" python3 -c "import json,sys; sys.exit(not json.load(open('$DIR/summary.json'))['last_ok'])"
+for _ in $(seq 1 150); do kill -0 "$GRPC_SENDER" 2>/dev/null || break; sleep 0.2; done
+check "the gRPC span sender finished" test -s "$DIR/summary-grpc.json"
+sed 's/^/    /' "$DIR/summary-grpc.json"; echo
+created=$(python3 -c "import json; print(json.load(open('$DIR/summary-grpc.json')).get('spans_created', 0))")
+acked_once "spans (OTel SDK over gRPC)" "$created" "$DIR/acked-grpc.txt" \
+    "SELECT encode(span_id, 'hex') FROM spans WHERE tenant = 'default' AND service = 'chaos-sender-grpc'"
+check "the gRPC SDK caught up: its last export succeeded" python3 -c "import json,sys; sys.exit(not json.load(open('$DIR/summary-grpc.json'))['last_ok'])"
 
 # Pyroscope pushes: every acknowledged sample id is stored, once.
 for _ in $(seq 1 150); do kill -0 "$PUSHER" 2>/dev/null || break; sleep 0.2; done
@@ -256,7 +273,7 @@ check "no exemplar is stored twice ($((rows - distinct)) duplicate rows)" test "
 
 postmaster=$(head -1 "$DATA/postgres/postmaster.pid" 2>/dev/null)
 check "correlator stops cleanly on SIGTERM" stop_correlator
-wait "$SENDER" 2>/dev/null
+wait "$SENDER" "$GRPC_SENDER" 2>/dev/null
 no_process_left() {  # the postmaster (and so its children) exited, the pid file is gone, nothing else runs
     local left=""
     [ -n "$postmaster" ] || left="$left (no postmaster pid was read)"
@@ -265,6 +282,7 @@ no_process_left() {  # the postmaster (and so its children) exited, the pid file
     [ -e "$DATA/postgres/postmaster.pid" ] && left="$left postmaster.pid"
     kill -0 "$CORRELATOR_PID" 2>/dev/null && left="$left correlator"
     kill -0 "$SENDER" 2>/dev/null && left="$left sender"
+    kill -0 "$GRPC_SENDER" 2>/dev/null && left="$left gRPC sender"
     kill -0 "$PUSHER" 2>/dev/null && left="$left pusher"
     [ -z "$left" ] || { echo "    left behind:$left"; return 1; }
 }
@@ -272,6 +290,7 @@ check "no process of this run is left behind (postmaster $postmaster, correlator
 if [ "$E2E_FAILED" -gt 0 ]; then
     echo "--- correlator log"; grep -v '^$' "$DIR/correlator.log" | tail -25
     echo "--- sender log"; tail -5 "$DIR/sender.log"
+    echo "--- gRPC sender log"; tail -5 "$DIR/sender-grpc.log"
     echo "--- prometheus log"; grep -i 'remote\|error' "$DIR/prometheus/prometheus.log" | tail -8
 fi
 finish

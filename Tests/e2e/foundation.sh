@@ -55,15 +55,17 @@ fails_clearly() {  # fails_clearly "expected text" args...
 check "unknown flag" fails_clearly "Unknown option '--frobnicate'" serve --frobnicate
 check "unreadable config file" fails_clearly "cannot read the file" serve --config "$E2E_TMP/missing.yaml" --data-dir "$E2E_TMP/bad1"
 check "unreachable database names the host, not the password" \
-    sh -c "out=\$(timeout 10 '$CORRELATOR_BIN' serve --listen 127.0.0.1:$(free_port) --database-url 'postgres://alice:hunter2@127.0.0.1:1/db?sslmode=disable' 2>&1); [ \$? -ne 0 ] && [ \$? -ne 124 ] && echo \"\$out\" | grep -q 'cannot reach PostgreSQL at postgres://alice@127.0.0.1:1/db' && ! echo \"\$out\" | grep -q hunter2"
+    sh -c "out=\$(timeout 10 '$CORRELATOR_BIN' serve --listen 127.0.0.1:$(free_port) --grpc-listen off --database-url 'postgres://alice:hunter2@127.0.0.1:1/db?sslmode=disable' 2>&1); [ \$? -ne 0 ] && [ \$? -ne 124 ] && echo \"\$out\" | grep -q 'cannot reach PostgreSQL at postgres://alice@127.0.0.1:1/db' && ! echo \"\$out\" | grep -q hunter2"
 if [ "$(id -u)" = 0 ]; then
     mkdir -p "$E2E_TMP/foreign"; chown 12345:12345 "$E2E_TMP/foreign"
-    check "data directory owned by someone else" fails_clearly "owned by another user" serve --data-dir "$E2E_TMP/foreign" --listen 127.0.0.1:$(free_port)
+    check "data directory owned by someone else" fails_clearly "owned by another user" serve --data-dir "$E2E_TMP/foreign" --listen 127.0.0.1:$(free_port) --grpc-listen off
 fi
 BUSY=$(free_port)
 python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$BUSY)); s.listen(); time.sleep(30)" &
 E2E_PIDS+=($!); sleep 0.5
-check "port in use" fails_clearly "already in use" serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$BUSY"
+check "port in use" fails_clearly "already in use" serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$BUSY" --grpc-listen off
+check "gRPC port in use names --grpc-listen" fails_clearly "already in use; stop the other process or pass --grpc-listen" \
+    serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$(free_port)" --grpc-listen "127.0.0.1:$BUSY"
 check "a refused port did not leave PostgreSQL running" no_postgres busy
 
 as_pg "$PGBIN/pg_ctl" -D "$EXT/db" -m fast -w stop >/dev/null

@@ -13,33 +13,9 @@ python3 "$HERE/app.py" "$CORRELATOR_URL" "$E2E_TMP/recorded.json" >"$E2E_TMP/app
 check "the instrumented app exported its metrics" test -s "$E2E_TMP/recorded.json" || { tail -20 "$E2E_TMP/app.log"; finish; exit 1; }
 
 check "every recorded request's exemplar is on checkout_request_duration_seconds_bucket with its trace id, span id, value and le" \
-    python3 - "$CORRELATOR_URL" "$E2E_TMP/recorded.json" <<'PY'
-import json, sys, urllib.parse, urllib.request
-url, recorded = sys.argv[1], json.load(open(sys.argv[2]))
-query = urllib.parse.urlencode({"query": "checkout_request_duration_seconds_bucket", "start": 0, "end": 4000000000})
-data = json.load(urllib.request.urlopen(f"{url}/api/v1/query_exemplars?{query}"))["data"]
-found = {}
-for series in data:
-    labels = series["seriesLabels"]
-    for e in series["exemplars"]:
-        found[e["labels"]["trace_id"]] = (e["labels"].get("span_id"), float(e["value"]), labels["le"], labels.get("http_route"), labels.get("job"), labels.get("instance"))
-problems = []
-for r in recorded:
-    want = (r["span_id"], r["value"], r["le"], r["route"], "shop/py-metrics", "i-1")
-    if found.get(r["trace_id"]) != want:
-        problems.append(f"{r['trace_id']}: stored {found.get(r['trace_id'])}, want {want}")
-print(f"    {len(recorded)} recorded, {len(found)} exemplars found, {len(problems)} problems")
-for p in problems: print("    " + p)
-sys.exit(1 if problems else 0)
-PY
-check "the counter's exemplars are on checkout_requests_total" python3 - "$CORRELATOR_URL" "$E2E_TMP/recorded.json" <<'PY'
-import json, sys, urllib.parse, urllib.request
-url, recorded = sys.argv[1], json.load(open(sys.argv[2]))
-query = urllib.parse.urlencode({"query": 'checkout_requests_total{job="shop/py-metrics"}', "start": 0, "end": 4000000000})
-data = json.load(urllib.request.urlopen(f"{url}/api/v1/query_exemplars?{query}"))["data"]
-traces = {e["labels"]["trace_id"] for s in data for e in s["exemplars"]}
-sys.exit(not traces or not traces <= {r["trace_id"] for r in recorded})
-PY
+    python3 "$HERE/check_exemplars.py" "$CORRELATOR_URL" "$E2E_TMP/recorded.json" histogram
+check "the counter's exemplars are on checkout_requests_total" python3 "$HERE/check_exemplars.py" "$CORRELATOR_URL" "$E2E_TMP/recorded.json" counter
+check "every span the SDK ended is stored" python3 "$HERE/check_spans.py" "$CORRELATOR_URL" "$E2E_TMP/recorded.json.spans"
 slow=$(python3 -c "import json; print(max(json.load(open('$E2E_TMP/recorded.json')), key=lambda r: r['value'])['trace_id'])")
 check "the slowest request's exemplar leads to its trace (spans stored)" python3 -c '
 import json, sys, time, urllib.request

@@ -33,7 +33,7 @@ YAML
 
 serve() {  # serve NAME PORT [args]: starts a replica; sets PID_<NAME>
     local name=$1 port=$2; shift 2
-    "$CORRELATOR_BIN" serve --listen "127.0.0.1:$port" --config "$DIR/correlator.yml" "$@" >>"$DIR/$name.log" 2>&1 &
+    "$CORRELATOR_BIN" serve --listen "127.0.0.1:$port" --grpc-listen "127.0.0.1:$(free_port)" --config "$DIR/correlator.yml" "$@" >>"$DIR/$name.log" 2>&1 &
     E2E_PIDS+=("$!")
     eval "PID_$name=$!"
     wait_http "http://127.0.0.1:$port/readyz" 90

@@ -202,9 +202,12 @@ struct RuleSchedulerSessionLost: Error, CustomStringConvertible {
 
 public struct RuleReloadSignalService: Service {
     let rules: RuleManager
+    /// Run on every SIGHUP too (the TLS certificate's reload).
+    let also: @Sendable () -> Void
 
-    public init(rules: RuleManager) {
+    public init(rules: RuleManager, also: @escaping @Sendable () -> Void = {}) {
         self.rules = rules
+        self.also = also
     }
 
     public func run() async throws {
@@ -212,6 +215,7 @@ public struct RuleReloadSignalService: Service {
         try? await cancelWhenGracefulShutdown {
             for await _ in signals {
                 await rules.reload()
+                also()
             }
         }
     }

@@ -9,6 +9,9 @@ public struct CorrelatorConfiguration: Sendable {
     /// Address the HTTP server binds; 4318 is the OTLP/HTTP port, so exporters work unchanged.
     public var listenHost = "127.0.0.1"
     public var listenPort = 4318
+    /// Address of the OTLP/gRPC receiver (4317 is OTLP/gRPC's port, where Collectors, Alloy and
+    /// the SDKs send by default); nil (`off`) serves no gRPC.
+    public var grpcListen: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 4317)
     /// Holds the embedded PostgreSQL cluster when no database URL is given.
     public var dataDirectory = ".correlator"
     /// An external PostgreSQL server; nil runs the embedded one.
@@ -47,7 +50,7 @@ public struct CorrelatorConfiguration: Sendable {
     public var resolvedExternalURL: String {
         if let externalURL { return externalURL }
         let host = listenHost == "0.0.0.0" || listenHost == "::" ? "127.0.0.1" : listenHost
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
+        return "\(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(listenPort)"
     }
     /// Go `net/http/pprof` targets to pull profiles from (`profile_scrape_configs:` in the file).
     public var profileScrapeConfigs: [ProfileScrapeConfig] = []
@@ -60,11 +63,15 @@ public struct CorrelatorConfiguration: Sendable {
     /// URL templates for external tools shown next to every trace → profile link (`jump_links:`).
     public var jumpLinks = JumpLinkTemplates()
 
+    /// `tls:` — HTTPS and gRPC over TLS on both ports; nil: plaintext.
+    public var tls: TLSSettings?
+
     public init() {}
 
     /// The environment variables read, by setting.
     public static let environmentKeys = [
         "listen": "CORRELATOR_LISTEN",
+        "grpc_listen": "CORRELATOR_GRPC_LISTEN",
         "data_dir": "CORRELATOR_DATA_DIR",
         "database_url": "CORRELATOR_DATABASE_URL",
         "database_min_connections": "CORRELATOR_DATABASE_MIN_CONNECTIONS",
@@ -98,6 +105,13 @@ public struct CorrelatorConfiguration: Sendable {
         switch setting {
         case "listen":
             (listenHost, listenPort) = try Self.parseListen(value, source: source)
+        case "grpc_listen":
+            if value.lowercased() == "off" {
+                grpcListen = nil
+            } else {
+                let (host, port) = try Self.parseListen(value, source: source)
+                grpcListen = ListenAddress(host: host, port: port)
+            }
         case "data_dir":
             dataDirectory = value
         case "database_url":
@@ -202,6 +216,9 @@ public struct CorrelatorConfiguration: Sendable {
         },
         "alerting": { configuration, node, path in
             try configuration.alerting.apply(node, path: path)
+        },
+        "tls": { configuration, node, path in
+            configuration.tls = try TLSSettings.parse(node, path: path)
         },
         "web": { configuration, node, path in
             configuration.externalURL = try AlertingConfiguration.externalURL(node, path: path)

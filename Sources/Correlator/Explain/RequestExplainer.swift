@@ -342,7 +342,19 @@ public struct RequestExplainer: Sendable {
     /// holds half of the route's CPU samples and almost none of the service's other routes')
     /// and waits; its deepest application frame before the wait is the function that waited.
     func waitingStack(tenant: String, span: StoredSpan, route: MergedStacks, from: Int64, to: Int64) async throws -> Wait? {
-        let service = try await store.mergeProfiles(tenant: tenant, query: ProfileMergeQuery(service: span.service, kind: .cpu, sampleType: "cpu", from: from, to: to))
+        // The service's series of every kind, read once for the four merges below.
+        let known = try await store.profileSeries(tenant: tenant, service: span.service, kind: nil, selector: nil, from: from)
+        func merge(_ kind: ProfileKind, _ sampleType: String?) async throws -> MergedStacks? {
+            do {
+                return try await store.mergeProfiles(
+                    tenant: tenant, query: ProfileMergeQuery(service: span.service, kind: kind, sampleType: sampleType, from: from, to: to),
+                    knownSeries: known
+                )
+            } catch is UnknownMergeSampleTypeError {
+                return nil
+            }
+        }
+        guard let service = try await merge(.cpu, "cpu") else { return nil }
         let routeCum = Self.cumByName(route)
         let serviceCum = Self.cumByName(service)
         let routeTotal = Double(max(route.total, 1)), otherTotal = Double(max(service.total - route.total, 1))
@@ -350,13 +362,10 @@ public struct RequestExplainer: Sendable {
             Double(cum) / routeTotal >= 0.5 && Double(max((serviceCum[name] ?? 0) - cum, 0)) / otherTotal <= 0.1
         }.keys)
         guard !distinctive.isEmpty else { return nil }
+        var mutexMerge: MergedStacks?
         for (kind, sampleType, profileName) in [(ProfileKind.block, "delay", "block"), (.mutex, "delay", "mutex"), (.goroutine, nil, "goroutine")] {
-            let merged: MergedStacks
-            do {
-                merged = try await store.mergeProfiles(tenant: tenant, query: ProfileMergeQuery(service: span.service, kind: kind, sampleType: sampleType, from: from, to: to))
-            } catch is UnknownMergeSampleTypeError {
-                continue
-            }
+            guard known.contains(where: { $0.key.type == kind.rawValue }), let merged = try await merge(kind, sampleType) else { continue }
+            if kind == .mutex { mutexMerge = merged }
             var best: (names: [String], value: Int64)?
             for (stack, value) in merged.values where value > 0 {
                 guard let frames = merged.stacks[stack] else { continue }
@@ -369,9 +378,10 @@ public struct RequestExplainer: Sendable {
             let function = names[appIndex]
             // Who held the lock: the mutex profile's heaviest stack through the same function.
             var heldBy: String?
-            if kind == .block, let mutex = try? await store.mergeProfiles(
-                tenant: tenant, query: ProfileMergeQuery(service: span.service, kind: .mutex, sampleType: "delay", from: from, to: to)
-            ) {
+            if kind == .block, mutexMerge == nil, known.contains(where: { $0.key.type == ProfileKind.mutex.rawValue }) {
+                mutexMerge = try await merge(.mutex, "delay")
+            }
+            if kind == .block, let mutex = mutexMerge {
                 heldBy = mutex.values.sorted { $0.value > $1.value }.lazy.compactMap { stack, _ -> String? in
                     let frames = (mutex.stacks[stack] ?? []).map { mutex.function($0).name }
                     return frames.last { $0.hasPrefix(function) }

@@ -2,7 +2,7 @@ import ProtobufWire
 
 /// A `google.rpc.Status` (`1 code int32`, `2 message string`; `3 details` is never sent): the
 /// body OTLP/HTTP servers return with an error status (400, 413, 429, 503, …), in the request's
-/// encoding.
+/// encoding, and the status of a refused OTLP/gRPC call.
 public struct RPCStatus: Sendable, Hashable, Error {
     /// A `google.rpc.Code` value.
     public struct Code: RawRepresentable, Sendable, Hashable {
@@ -11,12 +11,16 @@ public struct RPCStatus: Sendable, Hashable, Error {
 
         /// The request was malformed (HTTP 400).
         public static let invalidArgument = Code(rawValue: 3)
+        /// The caller may not do this: wrong tenant or scope (HTTP 403).
+        public static let permissionDenied = Code(rawValue: 7)
         /// A limit was exceeded (HTTP 413 / 429).
         public static let resourceExhausted = Code(rawValue: 8)
         /// A server bug (HTTP 500).
         public static let `internal` = Code(rawValue: 13)
         /// Temporarily unable to serve; retry (HTTP 503).
         public static let unavailable = Code(rawValue: 14)
+        /// No or an unknown token (HTTP 401).
+        public static let unauthenticated = Code(rawValue: 16)
     }
 
     /// The `google.rpc.Code`.

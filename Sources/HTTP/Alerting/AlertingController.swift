@@ -11,6 +11,8 @@ import Rules
 struct AlertingController {
     let rules: RuleManager
     let repository: RuleStateRepository
+    /// Reloads the TLS certificate too (nil without `tls:`); returns why it failed.
+    var reloadTLS: (@Sendable () -> String?)? = nil
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
         router.get("/api/v1/rules") { _, context -> Response in
@@ -22,6 +24,9 @@ struct AlertingController {
         }
         router.post("/-/reload") { _, _ -> Response in
             let status = await rules.reload()
+            if let error = reloadTLS?() {
+                return try Self.json(APIResponse<Empty>(status: "error", errorType: "bad_data", error: error), status: .badRequest)
+            }
             if let error = status.error {
                 return try Self.json(APIResponse<Empty>(status: "error", errorType: "bad_data", error: "rule reload failed, keeping the previous rules:\n\(error)"), status: .badRequest)
             }

@@ -1,5 +1,6 @@
 import Correlator
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -13,6 +14,12 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var services: [any Service] = []
     try ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
+    if let grpc = configuration.grpcListen {
+        if grpc.port != 0, grpc.port == configuration.listenPort, grpc.host == configuration.listenHost {
+            throw ListenAddressError(host: grpc.host, port: grpc.port, reason: "HTTP (--listen) and OTLP/gRPC (--grpc-listen) cannot share a port")
+        }
+        try ListenAddressCheck.ensureAvailable(host: grpc.host, port: grpc.port, flag: "--grpc-listen")
+    }
     // Everything that can fail on bad configuration is read before the database starts.
     let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
     let ruleManager = try RuleManager(patterns: configuration.ruleFiles, defaultInterval: configuration.alerting.evaluationInterval, logger: logger)
@@ -39,7 +46,11 @@ public func buildApplication(
     services.append(ProfileRollupMaintainer(store: store, logger: logger))
     // Rules and alerting: the scheduler (one replica leads) and reload on SIGHUP.
     services.append(RuleScheduler.make(store: store, rules: ruleManager, configuration: configuration, logger: logger))
-    services.append(RuleReloadSignalService(rules: ruleManager))
+    // TLS on both ports from one reloader; an unreadable file stops the start, naming it.
+    let certificates = try configuration.tls.map { try FileCertificateReloader(settings: $0) }
+    services.append(RuleReloadSignalService(rules: ruleManager) {
+        if let error = certificates?.reload() { logger.error("\(error)") }
+    })
     if !configuration.profileScrapeConfigs.isEmpty {
         services.append(ProfileScraper(store: store, configs: configuration.profileScrapeConfigs, limits: configuration.limits, logger: logger))
     }
@@ -47,8 +58,20 @@ public func buildApplication(
         services.append(ExemplarScraper(store: store, configs: configuration.scrapeConfigs, idKeys: configuration.exemplars.idKeys, limits: configuration.limits, logger: logger))
     }
 
+    // One gate for both ports: a tenant's rates and each writer's slots are shared.
+    let ingestGate = IngestGate(limits: configuration.limits)
+    let databaseReady = DatabaseReady()
+    if let address = configuration.grpcListen {
+        // After the database's clients, so it stops before them.
+        services.append(OTLPGRPCServer(
+            address: address, receiver: OTLPGRPCReceiver(store: store, configuration: configuration, gate: ingestGate),
+            databaseReady: databaseReady, certificates: certificates, logger: logger
+        ))
+    }
+
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager),
+        router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: ingestGate, certificates: certificates),
+        server: try certificates.map { try .tls(.http1(), tlsConfiguration: $0.serverConfiguration()) } ?? .http1(),
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.listenPort),
             serverName: "correlator"
@@ -65,14 +88,23 @@ public func buildApplication(
             logger.warning("serving with --no-migrate while \(reason)")
         }
         logger.info("database ready", metadata: ["database": "\(target)"])
+        databaseReady.open()
     }
     return app
 }
 
 /// The router: operational endpoints now; ingest and query routes as they land.
 public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager? = nil) -> Router<CorrelatorRequestContext> {
+    buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: IngestGate(limits: configuration.limits))
+}
+
+/// The router, with the ingest gate it shares with the gRPC receiver: one rate limit per
+/// tenant and one bounded queue per writer, whichever port a request came in on.
+func buildRouter(
+    store: Store, configuration: CorrelatorConfiguration, ruleManager: RuleManager?, ingestGate: IngestGate,
+    certificates: FileCertificateReloader? = nil
+) -> Router<CorrelatorRequestContext> {
     _ = MetricsRegistry.shared
-    let ingestGate = IngestGate(limits: configuration.limits)
     // IngestGate enforces each route's body size first; the controllers re-check the largest.
     var configuration = configuration
     configuration.limits.maxBodyBytes = configuration.limits.largestBodyBytes
@@ -81,6 +113,7 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
     // Outermost, so refusals of the layers below carry the headers too.
     router.add(middleware: SecurityHeaders())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: NULParameterGuard())
     router.add(middleware: LogRequestsMiddleware(.debug))
     // Authentication and tenancy, then the ingest limits (rates, sizes, bounded writers).
     router.add(middleware: TenantMiddleware(auth: configuration.auth))
@@ -105,10 +138,13 @@ public func buildRouter(store: Store, configuration: CorrelatorConfiguration, ru
 
 
     // Rules and alerting: /api/v1/rules, /api/v1/alerts, /-/reload.
-    let alerting = AlertingController(
+    var alerting = AlertingController(
         rules: ruleManager ?? RuleManager(groups: [], logger: Logger(label: "correlator.rules")),
         repository: RuleStateRepository(client: store.client, tenant: configuration.alerting.tenant, logger: Logger(label: "correlator.rules"))
     )
+    if let certificates {
+        alerting.reloadTLS = { certificates.reload() }
+    }
     alerting.addRoutes(to: router)
 
     // Web pages: overview, trace waterfall, flame graph, alerts and rules under /ui/.

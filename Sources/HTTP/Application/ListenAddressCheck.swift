@@ -3,7 +3,7 @@ import NIOPosix
 
 /// Fails fast when the listen address is taken, before the embedded database is started.
 enum ListenAddressCheck {
-    static func ensureAvailable(host: String, port: Int) throws {
+    static func ensureAvailable(host: String, port: Int, flag: String = "--listen") throws {
         guard port != 0 else { return }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -11,20 +11,23 @@ enum ListenAddressCheck {
             let channel = try bootstrap.bind(host: host, port: port).wait()
             try channel.close().wait()
         } catch {
-            throw ListenAddressError(host: host, port: port, reason: "\(error)")
+            throw ListenAddressError(host: host, port: port, reason: "\(error)", flag: flag)
         }
     }
 }
 
-/// The HTTP listen address cannot be bound.
+/// A listen address (HTTP or OTLP/gRPC) cannot be bound.
 public struct ListenAddressError: Error, CustomStringConvertible {
     let host: String
     let port: Int
     let reason: String
+    /// The flag that sets the address.
+    var flag = "--listen"
+
     public var description: String {
         if reason.contains("in use") {
-            return "cannot listen on \(host):\(port): the address is already in use; stop the other process or pass --listen HOST:PORT"
+            return "cannot listen on \(host):\(port): the address is already in use; stop the other process or pass \(flag) HOST:PORT"
         }
-        return "cannot listen on \(host):\(port): \(reason); pass another --listen HOST:PORT"
+        return "cannot listen on \(host):\(port): \(reason); pass another \(flag) HOST:PORT"
     }
 }

@@ -2,6 +2,30 @@ import Foundation
 import NIOCore
 import ProtobufWire
 
+/// A Connect unary codec: the body's encoding, which `Content-Type` names. (The wire side
+/// only, so the fuzz target can take this file; the answer is built in ConnectUnary.swift.)
+enum ConnectCodec: Sendable {
+    case proto
+    case json
+
+    /// The codec of a unary request's `Content-Type`; nil for anything else (415).
+    init?(contentType: String?) {
+        let type = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch type {
+        case "application/proto", "application/protobuf", "application/x-protobuf": self = .proto
+        case "application/json": self = .json
+        default: return nil
+        }
+    }
+
+    var contentType: String {
+        switch self {
+        case .proto: "application/proto"
+        case .json: "application/json"
+        }
+    }
+}
+
 /// A Connect request message read field by field, whichever codec carried it: protobuf by
 /// field number, JSON by the field's name (protobuf's JSON mapping: lowerCamelCase, the
 /// `.proto` name accepted too; 64-bit integers as numbers or strings). The services read the

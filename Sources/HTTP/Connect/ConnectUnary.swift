@@ -9,27 +9,7 @@ import NIOCore
 /// gzip); the answer is the response message in the same codec, or an error as JSON
 /// `{"code": "…", "message": "…"}` with the HTTP status Connect gives the code.
 /// Only the wire mechanics live here: the services translate messages to our model.
-enum ConnectCodec: Sendable {
-    case proto
-    case json
-
-    /// The codec of a unary request's `Content-Type`; nil for anything else (415).
-    init?(contentType: String?) {
-        let type = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch type {
-        case "application/proto", "application/protobuf", "application/x-protobuf": self = .proto
-        case "application/json": self = .json
-        default: return nil
-        }
-    }
-
-    var contentType: String {
-        switch self {
-        case .proto: "application/proto"
-        case .json: "application/json"
-        }
-    }
-
+extension ConnectCodec {
     /// A successful answer: the response message's bytes in this codec.
     func response(_ body: [UInt8]) -> Response {
         Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -21,15 +21,7 @@ struct ExemplarsController {
     let limits: IngestLimits
     let idKeys: ExemplarIDKeys
 
-    var exemplarLimits: ExemplarLimits {
-        var exemplarLimits = ExemplarLimits.default
-        exemplarLimits.maxDecompressedBytes = limits.maxDecompressedBytes
-        exemplarLimits.maxSeriesPerRequest = limits.maxSeriesPerRequest
-        exemplarLimits.maxLabelsPerSeries = limits.maxLabelsPerSeries
-        exemplarLimits.maxLabelNameLength = limits.maxLabelNameLength
-        exemplarLimits.maxLabelValueLength = limits.maxLabelValueLength
-        return exemplarLimits
-    }
+    var exemplarLimits: ExemplarLimits { otlpMetricsIngest.exemplarLimits }
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
         router.post("/api/v1/write") { request, context in
@@ -116,39 +108,34 @@ struct ExemplarsController {
         return Response(status: .noContent)
     }
 
-    /// `POST /v1/metrics`: OTLP/HTTP metrics (protobuf or JSON, gzip). Correlator keeps the
-    /// exemplars that carry a trace id, under the series Prometheus would give them
-    /// (``PrometheusOTLPNaming``); the samples themselves are not stored. Answered with an
-    /// empty `ExportMetricsServiceResponse` after the commit.
+    /// `POST /v1/metrics`: OTLP/HTTP metrics (protobuf or JSON, gzip), the HTTP door of
+    /// ``OTLPMetricsIngest``. Answered with an empty `ExportMetricsServiceResponse` after the
+    /// commit; refusals with a `google.rpc.Status` in the request's encoding.
     func otlpMetrics(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
         guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else {
             throw HTTPError(.unsupportedMediaType, message: "Content-Type '\(request.headers[.contentType] ?? "")': OTLP/HTTP metrics are application/x-protobuf or application/json")
         }
         let collected = try await RequestBody.collect(request, limits: limits)
         let body = try RequestBody.decode(collected, contentEncoding: request.headers[.contentEncoding], limits: limits)
-        let items: [OTLPMetricExemplar]
+        let ingest = otlpMetricsIngest
         do {
-            switch encoding {
-            case .protobuf: items = try body.withUnsafeReadableBytes { try OTLPMetricsDecoder.exemplars(protobuf: $0) }
-            case .json: items = try OTLPMetricsDecoder.exemplars(json: Data(body.readableBytesView))
+            let items = switch encoding {
+            case .protobuf: try body.withUnsafeReadableBytes { bytes in try ingest.decode(protobuf: bytes) }
+            case .json: try ingest.decode(json: Data(body.readableBytesView))
             }
-        } catch let error as OTLPMetricsDecodingError {
-            return encoding.response(.badRequest, RPCStatus(code: .invalidArgument, message: error.description))
-        }
-        guard items.count <= limits.maxSeriesPerRequest else {
-            return encoding.response(.contentTooLarge, RPCStatus(code: .resourceExhausted, message: "\(items.count) exemplars in one export exceed max_series_per_request (\(limits.maxSeriesPerRequest))"))
-        }
-        let (exemplars, _) = PrometheusOTLPNaming.exemplars(items, defaultTimestamp: Self.nowMilliseconds(), idKeys: idKeys)
-        if let problem = exemplars.lazy.compactMap(exemplarLimits.problem(with:)).first {
-            return encoding.response(.badRequest, RPCStatus(code: .invalidArgument, message: problem))
-        }
-        if !exemplars.isEmpty {
-            try await store(exemplars, context: context)
+            try await ingest.store(items, tenant: context.tenant)
+        } catch let error as HTTPError {
+            return encoding.response(error)
         }
         switch encoding {
         case .protobuf: return encoding.response(.ok, [])
         case .json: return encoding.response(.ok, Array("{}".utf8))
         }
+    }
+
+    /// The OTLP metrics path this controller shares with the gRPC receiver.
+    var otlpMetricsIngest: OTLPMetricsIngest {
+        OTLPMetricsIngest(store: store, limits: limits, idKeys: idKeys)
     }
 
     private func store(_ exemplars: [Exemplar], context: CorrelatorRequestContext) async throws {

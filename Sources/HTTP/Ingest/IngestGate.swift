@@ -34,33 +34,28 @@ struct IngestGate: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard case .ingest(let writer) = RouteAccess(method: request.method, path: path), let queue = queues[writer] else {
+        guard case .ingest(let writer) = RouteAccess(method: request.method, path: path), queues[writer] != nil else {
             return try await next(request, context)
         }
         do {
-            return try await gate(request, context: context, writer: writer, queue: queue, next: next)
+            return try await gate(request, context: context, writer: writer, next: next)
         } catch let error as HTTPError where path == "/push.v1.PusherService/Push" {
             // Connect clients read errors as {"code", "message"}.
             throw ConnectError(error)
         } catch let error as HTTPError where writer == .traces || path == "/v1/metrics" {
             // OTLP/HTTP clients read a google.rpc.Status in the request's encoding.
             guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else { throw error }
-            let code: RPCStatus.Code = switch error.status {
-            case .contentTooLarge, .tooManyRequests: .resourceExhausted
-            case .serviceUnavailable: .unavailable
-            default: .invalidArgument
-            }
-            return encoding.response(error.status, RPCStatus(code: code, message: error.body ?? "\(error.status)"), headers: error.headers)
+            return encoding.response(error)
         }
     }
 
     private func gate(
-        _ request: Request, context: Context, writer: RouteAccess.Writer, queue: WriterQueue,
+        _ request: Request, context: Context, writer: RouteAccess.Writer,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
         let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        try Self.refuseIfLimited(rateLimiter.admitRequest(tenant: context.tenant), tenant: context.tenant, route: route)
+        try admitRequest(tenant: context.tenant, route: route)
         let maxBody = limits.maxBodyBytes(route: route)
         let declaredLength = request.headers[.contentLength].flatMap(Int.init)
         if let length = declaredLength, length > maxBody {
@@ -72,23 +67,13 @@ struct IngestGate: RouterMiddleware {
         if let length = declaredLength {
             try admitBytes(length, tenant: context.tenant, route: route)
         }
-        let timeout = limits.writeTimeout
-        // The children end before the group returns, so `next` does not outlive this call; only
-        // the first child calls it, once, while this task just awaits the group.
-        // `run` returns only after its task has ended, so `next` does not outlive this call.
-        let response: Response? = try await withoutActuallyEscaping(next) { escapable in
+        // `withWriter` returns only after its work has ended, so `next` does not outlive this
+        // call; the work calls it at most once, while this task just awaits.
+        let response = try await withoutActuallyEscaping(next) { escapable in
             nonisolated(unsafe) let next = escapable
-            return try await deadlines.run(timeout: timeout) {
-                try await admitted(request, context: context, route: route, maxBody: maxBody, chargeBytes: declaredLength == nil, queue: queue, next: next)
+            return try await withWriter(writer, tenant: context.tenant, route: route) {
+                try await admitted(request, context: context, route: route, maxBody: maxBody, chargeBytes: declaredLength == nil, next: next)
             }
-        }
-        guard let response else {
-            logger.warning("ingest request timed out; answering 503", metadata: ["route": "\(route)", "tenant": "\(context.tenant)", "write_timeout": "\(timeout)"])
-            throw Self.refusal(
-                .serviceUnavailable, limit: "write_timeout", route: route, retryAfter: Self.retryAfterSeconds,
-                message: "the \(writer.rawValue) writer did not finish within \(timeout) (write_timeout): PostgreSQL was slow or unreachable, "
-                    + "so the write was cancelled (its statement by PostgreSQL's statement_timeout) and rolled back; nothing was stored, retry later"
-            )
         }
         if response.status == .contentTooLarge {
             LimitMetrics.hit("decoded_payload", route: route)
@@ -97,16 +82,9 @@ struct IngestGate: RouterMiddleware {
     }
 
     private func admitted(
-        _ request: Request, context: Context, route: String, maxBody: Int, chargeBytes: Bool, queue: WriterQueue,
+        _ request: Request, context: Context, route: String, maxBody: Int, chargeBytes: Bool,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        switch try await queue.enter() {
-        case .full:
-            throw Self.refusal(.serviceUnavailable, limit: "max_queued_writes", route: route, retryAfter: Self.retryAfterSeconds, message: "the writer is saturated (max_concurrent_writes \(queue.capacity), max_queued_writes \(queue.maxWaiting)); retry later")
-        case .admitted:
-            break
-        }
-        defer { queue.leave() }
         var request = request
         let body: ByteBuffer
         do {
@@ -126,8 +104,46 @@ struct IngestGate: RouterMiddleware {
         }
     }
 
+    // MARK: - The gate's steps, for every receiver (HTTP above, gRPC in OTLPGRPCReceiver)
+
+    /// Takes one request from `tenant`'s request rate, before its body is read; 429 with
+    /// `Retry-After` when over.
+    func admitRequest(tenant: String, route: String) throws {
+        try Self.refuseIfLimited(rateLimiter.admitRequest(tenant: tenant), tenant: tenant, route: route)
+    }
+
+    /// Runs `work` holding a slot of `writer` and within `write_timeout`: 503 with
+    /// `Retry-After` when the writer's line is full, or when the work (waiting in line
+    /// included) failed past the timeout, cancelled and rolled back. Work that succeeds late
+    /// has committed and its result is returned (see ``RequestDeadlines``).
+    func withWriter<Value: Sendable>(
+        _ writer: RouteAccess.Writer, tenant: String, route: String, _ work: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        guard let queue = queues[writer] else { return try await work() }
+        let timeout = limits.writeTimeout
+        let result = try await deadlines.run(timeout: timeout) { () async throws -> Value in
+            switch try await queue.enter() {
+            case .full:
+                throw Self.refusal(.serviceUnavailable, limit: "max_queued_writes", route: route, retryAfter: Self.retryAfterSeconds, message: "the writer is saturated (max_concurrent_writes \(queue.capacity), max_queued_writes \(queue.maxWaiting)); retry later")
+            case .admitted:
+                break
+            }
+            defer { queue.leave() }
+            return try await work()
+        }
+        guard let result else {
+            logger.warning("ingest request timed out; answering 503", metadata: ["route": "\(route)", "tenant": "\(tenant)", "write_timeout": "\(timeout)"])
+            throw Self.refusal(
+                .serviceUnavailable, limit: "write_timeout", route: route, retryAfter: Self.retryAfterSeconds,
+                message: "the \(writer.rawValue) writer did not finish within \(timeout) (write_timeout): PostgreSQL was slow or unreachable, "
+                    + "so the write was cancelled (its statement by PostgreSQL's statement_timeout) and rolled back; nothing was stored, retry later"
+            )
+        }
+        return result
+    }
+
     /// Charges `count` body bytes to the tenant's byte rate; 429 with `Retry-After` when over.
-    private func admitBytes(_ count: Int, tenant: String, route: String) throws {
+    func admitBytes(_ count: Int, tenant: String, route: String) throws {
         try Self.refuseIfLimited(rateLimiter.admitBytes(tenant: tenant, count: count), tenant: tenant, route: route)
     }
 

@@ -22,7 +22,7 @@ struct ProfileController {
     let limits: IngestLimits
     static let logger = Logger(label: "correlator.profiles")
 
-    private var decodingLimits: ProfileDecodingLimits {
+    var decodingLimits: ProfileDecodingLimits {
         ProfileDecodingLimits(maxDecompressedBytes: limits.maxDecompressedBytes, maxSamples: limits.maxSamplesPerProfile)
     }
 
@@ -117,35 +117,14 @@ struct ProfileController {
         return Response(status: .ok)
     }
 
+    /// The OTLP/HTTP door of ``OTLPProfilesIngest``.
     func ingestOTLP(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
         if let contentType = request.headers[.contentType]?.lowercased(), contentType.contains("json") {
             throw ProfileIngestError("OTLP profiles are accepted as application/x-protobuf only", status: .unsupportedMediaType)
         }
         let body = try await pprofBody(request)
-        let profiles: [OTLPProfile]
-        do {
-            profiles = try OTLPProfilesDecoder(limits: decodingLimits).decode(body)
-        } catch {
-            throw Self.refusal(error, what: "OTLP profiles")
-        }
-        var uploads: [ProfileUpload] = []
-        for (index, otlp) in profiles.enumerated() {
-            var labels = otlp.resourceAttributes
-            labels.removeValue(forKey: "service.name")
-            let service = otlp.serviceName ?? "unknown_service"
-            let startNanos = otlp.profile.timeNanos != 0 ? otlp.profile.timeNanos : Self.nowNanos()
-            guard let kind = ProfileKind(inferredFrom: otlp.profile) else {
-                throw ProfileIngestError("OTLP profile \(index): cannot tell the profile type from sample type \(otlp.profile.sampleTypes.map(\.description).joined(separator: ", "))")
-            }
-            let profileID = otlp.profileID ?? ContentUUID.make([
-                Array(context.tenant.utf8), Array(service.utf8), Array(String(index).utf8), Array(body.readableBytesView),
-            ])
-            uploads.append(ProfileUpload(
-                tenant: context.tenant, profileID: profileID, service: service, kind: kind,
-                startNanos: startNanos, durationNanos: otlp.profile.durationNanos, labels: labels, raw: nil, profile: otlp.profile
-            ))
-        }
-        try await write(uploads, route: "otlp")
+        let ingest = OTLPProfilesIngest(profiles: self)
+        try await ingest.store(try ingest.decode(body), tenant: context.tenant)
         // ExportProfilesServiceResponse with no partial_success: the empty message.
         return Response(status: .ok, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer()))
     }

@@ -234,18 +234,29 @@ struct QuerierController {
         )
     }
 
-    /// The merge of a selection: of the first of the type's kinds that has profiles in range.
-    func merge(_ selection: Selection, tenant: String, callSite: [String] = []) async throws -> MergedStacks {
-        guard selection.typeMatches else { return selection.emptyMerge }
+    /// What `read` answers for the first of the selection's kinds (`memory` is heap or allocs)
+    /// where `found` holds it; `none` when no kind does, or the selection's matchers on
+    /// Pyroscope's reserved labels exclude its type.
+    func firstKind<Answer>(
+        _ selection: Selection, none: Answer, found: (Answer) -> Bool, _ read: (ProfileKind) async throws -> Answer
+    ) async throws -> Answer {
+        guard selection.typeMatches else { return none }
         for kind in selection.type.kinds {
             do {
-                let merged = try await store.mergeProfiles(tenant: tenant, query: selection.query(kind))
-                if merged.profiles > 0 { return merged.keepingStacks(withCallSite: callSite) }
+                let answer = try await read(kind)
+                if found(answer) { return answer }
             } catch is UnknownMergeSampleTypeError {
                 continue
             }
         }
-        return selection.emptyMerge
+        return none
+    }
+
+    /// The merge of a selection: of the first of the type's kinds that has profiles in range.
+    func merge(_ selection: Selection, tenant: String, callSite: [String] = []) async throws -> MergedStacks {
+        try await firstKind(selection, none: selection.emptyMerge, found: { $0.profiles > 0 }) { kind in
+            try await store.mergeProfiles(tenant: tenant, query: selection.query(kind))
+        }.keepingStacks(withCallSite: callSite)
     }
 
     @Sendable func selectMergeStacktraces(_ message: ConnectMessage, tenant: String) async throws -> ConnectResponseMessage {
@@ -280,16 +291,8 @@ struct QuerierController {
         guard format <= 1 else {
             throw ConnectError(.unimplemented, "\(message.path).format: only the flame graph is served for span profiles")
         }
-        var merged = selection.emptyMerge
-        if selection.typeMatches {
-            for kind in selection.type.kinds {
-                do {
-                    merged = try await store.mergeSpanProfiles(tenant: tenant, query: selection.query(kind), spanIDs: spanIDs)
-                    if merged.profiles > 0 { break }
-                } catch is UnknownMergeSampleTypeError {
-                    continue
-                }
-            }
+        let merged = try await firstKind(selection, none: selection.emptyMerge, found: { $0.profiles > 0 }) { kind in
+            try await store.mergeSpanProfiles(tenant: tenant, query: selection.query(kind), spanIDs: spanIDs)
         }
         return ConnectResponseMessage { $0.set(1, "flamegraph", .message(Self.flameGraph(merged.levelFlameGraph(maxNodes: maxNodes)))) }
     }
@@ -323,19 +326,11 @@ struct QuerierController {
         let callSite = try Self.callSite(message, 8)
         let limit = try message.int64(9, "limit") ?? 0
         guard limit >= 0 else { throw ConnectError(.invalidArgument, "\(message.path).limit: not negative, got \(limit)") }
-        var lines: [ProfileValueSeries] = []
-        if selection.typeMatches {
-            for kind in selection.type.kinds {
-                do {
-                    (_, lines) = try await store.profileValueSeries(
-                        tenant: tenant, query: selection.query(kind), step: step, groupBy: groupBy,
-                        stackFilter: callSite.isEmpty ? nil : .callSite(callSite)
-                    )
-                    if !lines.isEmpty { break }
-                } catch is UnknownMergeSampleTypeError {
-                    continue
-                }
-            }
+        var lines = try await firstKind(selection, none: [], found: { !$0.isEmpty }) { kind in
+            try await store.profileValueSeries(
+                tenant: tenant, query: selection.query(kind), step: step, groupBy: groupBy,
+                stackFilter: callSite.isEmpty ? nil : .callSite(callSite)
+            ).1
         }
         if limit > 0, lines.count > limit {
             lines = Array(lines.sorted { $0.points.reduce(0) { $0 &+ $1.1 } > $1.points.reduce(0) { $0 &+ $1.1 } }.prefix(Int(limit)))

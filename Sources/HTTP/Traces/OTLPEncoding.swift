@@ -39,4 +39,10 @@ enum OTLPEncoding {
         case .json: response(status, rpcStatus.json(), headers: headers)
         }
     }
+
+    /// A refusal as OTLP/HTTP sends it: the error's status and `Retry-After`, and its
+    /// `google.rpc.Status` (``RPCStatus/init(refusal:)``) in this encoding.
+    func response(_ error: HTTPError) -> Response {
+        response(error.status, RPCStatus(refusal: error), headers: error.headers)
+    }
 }

@@ -15,16 +15,13 @@ import NIOCore
 /// `Retry-After` when the store cannot take the spans (the exporter retries; the write is
 /// idempotent).
 struct TraceController<Repository: SpanRepository> {
-    let repository: Repository
+    let ingest: TraceIngest<Repository>
     let limits: IngestLimits
-    let decoder: OTLPTraceDecoder
-    let logger: Logger
+    var repository: Repository { ingest.repository }
+    var logger: Logger { ingest.logger }
 
     /// Seconds an exporter is asked to wait after a 503.
-    static var retryAfterSeconds: Int { 5 }
-
-    static var receivedSpans: Counter { TraceIngestMetrics.receivedSpans }
-    static var rejectedSpans: Counter { TraceIngestMetrics.rejectedSpans }
+    static var retryAfterSeconds: Int { TraceIngest<Repository>.retryAfterSeconds }
 
     func addRoutes(to router: Router<CorrelatorRequestContext>) {
         router.post("/v1/traces") { request, context in
@@ -37,6 +34,8 @@ struct TraceController<Repository: SpanRepository> {
 
     // MARK: - Ingest
 
+    /// The OTLP/HTTP door of ``TraceIngest``: the body within the limits, `Content-Encoding`
+    /// undone, decoded and stored; every refusal a `google.rpc.Status` in the request's encoding.
     func export(_ request: Request, context: CorrelatorRequestContext) async throws -> Response {
         let contentType = request.headers[.contentType]
         guard let encoding = OTLPEncoding(contentType: contentType) else {
@@ -48,51 +47,22 @@ struct TraceController<Repository: SpanRepository> {
                 )
             )
         }
-        let body: ByteBuffer
         do {
             let raw = try await RequestBody.collect(request, limits: limits)
-            body = try RequestBody.decode(raw, contentEncoding: request.headers[.contentEncoding], limits: limits)
-        } catch let error as HTTPError {
-            let code: RPCStatus.Code = error.status == .contentTooLarge ? .resourceExhausted : .invalidArgument
-            return encoding.response(error.status, RPCStatus(code: code, message: error.body ?? "\(error.status)"))
-        }
-
-        let decoded: DecodedTraceExport
-        do {
-            decoded = try body.withUnsafeReadableBytes { bytes in
+            let body = try RequestBody.decode(raw, contentEncoding: request.headers[.contentEncoding], limits: limits)
+            let decoded = try body.withUnsafeReadableBytes { bytes in
                 switch encoding {
-                case .protobuf: try decoder.decode(protobuf: bytes)
-                case .json: try decoder.decode(json: bytes)
+                case .protobuf: try ingest.decode(protobuf: bytes)
+                case .json: try ingest.decode(json: bytes)
                 }
             }
-        } catch let error as OTLPTraceDecodingError {
-            let status = RPCStatus(error)
-            return encoding.response(status.code == .resourceExhausted ? .contentTooLarge : .badRequest, status)
-        }
-
-        if decoded.rejectedSpans > 0 {
-            Self.rejectedSpans.increment(by: decoded.rejectedSpans)
-        }
-        if !decoded.spans.isEmpty {
-            do {
-                _ = try await repository.writeSpans(decoded.spans, tenant: context.tenant)
-            } catch {
-                logger.error(
-                    "storing spans failed; answering 503",
-                    metadata: ["tenant": "\(context.tenant)", "spans": "\(decoded.spans.count)", "error": "\(String(reflecting: error))"]
-                )
-                return encoding.response(
-                    .serviceUnavailable,
-                    RPCStatus(code: .unavailable, message: "the span store is unavailable; retry later"),
-                    headers: [.retryAfter: "\(Self.retryAfterSeconds)"]
-                )
+            let response = try await ingest.store(decoded, tenant: context.tenant)
+            switch encoding {
+            case .protobuf: return encoding.response(.ok, response.protobuf())
+            case .json: return encoding.response(.ok, response.json())
             }
-            Self.receivedSpans.increment(by: decoded.spans.count)
-        }
-        let response = decoded.response
-        switch encoding {
-        case .protobuf: return encoding.response(.ok, response.protobuf())
-        case .json: return encoding.response(.ok, response.json())
+        } catch let error as HTTPError {
+            return encoding.response(error)
         }
     }
 
@@ -142,23 +112,8 @@ extension UInt8 {
 }
 
 extension TraceController where Repository == Store {
-    /// The controller `buildRouter` mounts: the store, the ingest limits and the configured
-    /// profile-id attribute keys.
+    /// The controller `buildRouter` mounts: the shared trace ingest path and the body limits.
     init(store: Store, configuration: CorrelatorConfiguration) {
-        var options = OTLPTraceDecoder.Options()
-        options.profileIDAttributeKeys = configuration.traceProfileIDAttributes
-        options.maxSpansPerRequest = configuration.limits.maxSpansPerRequest
-        self.init(
-            repository: store, limits: configuration.limits, decoder: OTLPTraceDecoder(options: options),
-            logger: Logger(label: "correlator.traces")
-        )
+        self.init(ingest: TraceIngest(store: store, configuration: configuration), limits: configuration.limits)
     }
-}
-
-/// The ingest counters (created on first use, after `MetricsRegistry` bootstrapped swift-metrics).
-enum TraceIngestMetrics {
-    /// Spans accepted and stored (a retried span counts again).
-    static let receivedSpans = Counter(label: "correlator_spans_received_total")
-    /// Spans left out because they broke OpenTelemetry's rules (partial success).
-    static let rejectedSpans = Counter(label: "correlator_spans_rejected_total")
 }

@@ -12,15 +12,6 @@ struct ExplorePage {
         var selected: Bool
     }
 
-    struct TopRow {
-        var name: String
-        var file: String
-        var flat: String
-        var flatShare: String
-        var cum: String
-        var cumShare: String
-    }
-
     var search = ""
     var services: [Option]
     var types: [Option]
@@ -50,7 +41,7 @@ struct ExplorePage {
     var flameGraph = ""
     var frames = 0
     var widest: String?
-    var top: [TopRow] = []
+    var top: [ProfilePage.TopRow] = []
     var hasTop = false
 
     var hasDiff = false
@@ -132,7 +123,7 @@ struct ExplorePage {
         let functions = merged.top(limit: Self.tableRows)
         widest = functions.first?.function
         top = functions.map { entry in
-            TopRow(
+            ProfilePage.TopRow(
                 name: entry.function, file: entry.file,
                 flat: PprofUnits.scaledLabel(entry.flat, unit: unit, to: "minimum"),
                 flatShare: PprofUnits.percentage(entry.flat, of: merged.total).trimmingCharacters(in: .whitespaces),

@@ -23,8 +23,23 @@ import Testing
     @Test func defaultsServeOTLPsPortOnLoopback() throws {
         let configuration = try CorrelatorConfiguration.load(configFile: nil, environment: [:])
         #expect(configuration.listenHost == "127.0.0.1" && configuration.listenPort == 4318)
+        #expect(configuration.grpcListen == ListenAddress(host: "127.0.0.1", port: 4317))
         #expect(configuration.dataDirectory == ".correlator")
         #expect(configuration.databaseURL == nil)
+    }
+
+    @Test func theGRPCAddressComesFromTheFileTheEnvironmentOrAFlagAndOffTurnsItOff() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("correlator-\(UUID().uuidString).yaml")
+        try "grpc_listen: 0.0.0.0:14317\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var configuration = try CorrelatorConfiguration.load(configFile: file.path, environment: [:])
+        #expect(configuration.grpcListen == ListenAddress(host: "0.0.0.0", port: 14317))
+        configuration = try CorrelatorConfiguration.load(configFile: file.path, environment: ["CORRELATOR_GRPC_LISTEN": "[::1]:4319"])
+        #expect(configuration.grpcListen == ListenAddress(host: "::1", port: 4319))
+        #expect(configuration.grpcListen?.description == "[::1]:4319")
+        try configuration.apply("grpc_listen", value: "off", source: "--grpc-listen")
+        #expect(configuration.grpcListen == nil)
+        #expect(throws: ConfigurationError.self) { try configuration.apply("grpc_listen", value: "4317", source: "--grpc-listen") }
     }
 
     @Test func poolSizesComeFromTheFileOrTheEnvironmentAndReachTheClient() throws {

@@ -67,3 +67,37 @@ struct ProfileRollupTests {
         }
     }
 }
+
+/// The series and stack dictionary remember the newest day holding them, which retention reads:
+/// a profile of a later day moves their `last_day` forward, an older one does not move it back.
+@Suite("Profile series days")
+struct ProfileSeriesDayTests {
+    @Test func lastDayMovesForwardOnly() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let store = try TestDatabase.makeStore(client)
+            let day: Int64 = 1440  // minutes, ProfileMergeTests.upload's offsets
+            let uploads = [
+                try ProfileMergeTests.upload("cpu-a.pb.gz", kind: .cpu, labels: ["pod": "a"], minute: 0),
+                try ProfileMergeTests.upload("cpu-b.pb.gz", kind: .cpu, labels: ["pod": "a"], minute: 2 * day),
+                try ProfileMergeTests.upload("cpu-c.pb.gz", kind: .cpu, labels: ["pod": "a"], minute: day),
+            ]
+            func days() async throws -> [String] {
+                var found: [String] = []
+                for try await text in try await client.query("""
+                    SELECT (SELECT string_agg(DISTINCT last_day::text, ',') FROM profile_series) || ' '
+                        || (SELECT max(last_day)::text FROM profile_stack_dictionary)
+                    """).decode(String.self) {
+                    found.append(text)
+                }
+                return found
+            }
+            #expect(try await store.writeProfiles([uploads[0]]) == [true])
+            let first = try await days()
+            #expect(first == ["2025-12-01 2025-12-01"], "\(first)")
+            #expect(try await store.writeProfiles([uploads[1]]) == [true])
+            #expect(try await days() == ["2025-12-03 2025-12-03"])
+            #expect(try await store.writeProfiles([uploads[2]]) == [true])
+            #expect(try await days() == ["2025-12-03 2025-12-03"], "an older profile leaves last_day alone")
+        }
+    }
+}

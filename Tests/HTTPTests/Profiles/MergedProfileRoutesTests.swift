@@ -44,8 +44,10 @@ struct MergedProfileRoutesTests {
         }
     }
 
-    static func goldenRows(_ name: String) throws -> [String: (flat: Double, cum: Double)] {
-        let text = try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
+    /// flat and cum per function of a `go tool pprof -top` golden (in `directory`, default
+    /// Tests/Fixtures/merge), inlining marks dropped.
+    static func goldenRows(_ name: String, in directory: URL = fixtures) throws -> [String: (flat: Double, cum: Double)] {
+        let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
         var rows: [String: (flat: Double, cum: Double)] = [:]
         var inRows = false
         for line in text.split(separator: "\n") {

@@ -99,7 +99,7 @@ struct PyroscopePushTests {
             expectError(try await Self.push(http, [], headers: [.contentType: "text/plain"]), .badRequest, "invalid_argument", mentioning: ["application/proto"])
             // Another method of the service.
             expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/push.v1.PusherService/PushStream"), .notImplemented, "unimplemented", mentioning: ["push.v1.PusherService/PushStream"])
-            expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/querier.v1.QuerierService/SelectMergeStacktraces"), .notImplemented, "unimplemented", mentioning: ["SelectMergeStacktraces"])
+            expectError(try await Self.push(http, [], headers: [.contentType: "application/proto"], path: "/querier.v1.QuerierService/SelectHeatmap"), .notImplemented, "unimplemented", mentioning: ["SelectHeatmap"])
             #expect(try await Self.rows(client, "SELECT count(*)::text FROM profiles") == ["0"])
         }
     }

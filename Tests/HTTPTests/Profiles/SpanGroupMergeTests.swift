@@ -13,8 +13,8 @@ import TestSupport
 /// Goldens: `go tool pprof -top -nodecount=1000000 -nodefraction=0 -edgefraction=0
 /// -sample_index=cpu -unit=ns -tagfocus=span_id=IDS cpu.pb.gz`, IDS taken from spans.json
 /// (duration = end − start):
-/// - `group-checkout-min25ms.cpu.top.txt`: the `GET /checkout` spans of at least 25 ms (28);
-/// - `group-invoice-slowest10.cpu.top.txt`: the slowest 10 % of the 277 `GET /invoice` spans,
+/// - `span-groups/checkout-min25ms.cpu.top.txt`: the `GET /checkout` spans of at least 25 ms (28);
+/// - `span-groups/invoice-slowest10.cpu.top.txt`: the slowest 10 % of the 277 `GET /invoice` spans,
 ///   rounded up (28), by duration, then span id.
 @Suite("Span-group merges")
 struct SpanGroupMergeTests {
@@ -74,20 +74,7 @@ struct SpanGroupMergeTests {
     }
 
     static func goldenRows(_ name: String) throws -> [String: (flat: Double, cum: Double)] {
-        let text = try String(contentsOf: fixtures.appendingPathComponent("golden/\(name)"), encoding: .utf8)
-        var rows: [String: (flat: Double, cum: Double)] = [:]
-        var inRows = false
-        for line in text.split(separator: "\n") {
-            if inRows {
-                let fields = line.split(separator: " ")
-                var name = fields[5...].joined(separator: " ")
-                for mark in [" (inline)", " (partial-inline)"] where name.hasSuffix(mark) { name.removeLast(mark.count) }
-                rows[name] = (Double(fields[0].trimmingCharacters(in: .letters)) ?? 0, Double(fields[3].trimmingCharacters(in: .letters)) ?? 0)
-            } else if line.hasPrefix("      flat  flat%") {
-                inRows = true
-            }
-        }
-        return rows
+        try Merged.goldenRows(name, in: fixtures.appendingPathComponent("span-groups"))
     }
 
     func expectTop(_ http: any TestClientProtocol, _ uri: String, golden name: String, spans: Int) async throws {
@@ -111,7 +98,7 @@ struct SpanGroupMergeTests {
         try await Self.withWorkload { http, range in
             try await expectTop(
                 http, "/api/v1/query/top?service=checkout-api&type=cpu&sample_type=cpu&span_name=GET%20/checkout&min_duration=25ms&\(range)",
-                golden: "group-checkout-min25ms.cpu.top.txt", spans: 28
+                golden: "checkout-min25ms.cpu.top.txt", spans: 28
             )
         }
     }
@@ -120,11 +107,11 @@ struct SpanGroupMergeTests {
         try await Self.withWorkload { http, range in
             try await expectTop(
                 http, "/api/v1/query/top?service=checkout-api&type=cpu&sample_type=cpu&span_name=GET%20/invoice&slowest=10%25&\(range)",
-                golden: "group-invoice-slowest10.cpu.top.txt", spans: 28
+                golden: "invoice-slowest10.cpu.top.txt", spans: 28
             )
             // The flame graph of the same group has the same total.
             let graph = try await Merged.json(http, "/api/v1/query/flamegraph?service=checkout-api&type=cpu&sample_type=cpu&span_name=GET%20/invoice&slowest=10&\(range)")
-            let golden = try Self.goldenRows("group-invoice-slowest10.cpu.top.txt")
+            let golden = try Self.goldenRows("invoice-slowest10.cpu.top.txt")
             #expect((graph["root"] as? [String: Any])?["total"] as? Int64 == Int64(golden.values.reduce(0) { $0 + $1.flat }))
         }
     }
@@ -133,7 +120,7 @@ struct SpanGroupMergeTests {
         try await Self.withWorkload(withoutSpanStacks: true) { http, range in
             try await expectTop(
                 http, "/api/v1/query/top?service=checkout-api&type=cpu&sample_type=cpu&span_name=GET%20/invoice&slowest=10%25&\(range)",
-                golden: "group-invoice-slowest10.cpu.top.txt", spans: 28
+                golden: "invoice-slowest10.cpu.top.txt", spans: 28
             )
         }
     }

@@ -31,4 +31,23 @@ struct SecurityHeadersTests {
             }
         }
     }
+
+    /// A NUL in any query parameter is a 400 naming it (PostgreSQL text cannot hold one), found
+    /// by schemathesis as a 500 from the span-group merge.
+    @Test func aNULInAQueryParameterIsA400NamingIt() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let app = Application(router: buildRouter(store: try TestDatabase.makeStore(client), configuration: CorrelatorConfiguration()))
+            try await app.test(.router) { http in
+                for uri in ["/api/v1/query/flamegraph?span_name=a%00b", "/api/v1/profiles?service=x%00", "/api/v1/labels?selector=%7B%7D&x%00=1", "/ui/explore?span_name=%00"] {
+                    try await http.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .badRequest, "\(uri)")
+                        #expect(String(buffer: response.body).contains("NUL"), "\(uri)")
+                        // Pages answer pages, as documented.
+                        let html = uri.hasPrefix("/ui")
+                        #expect(response.headers[.contentType]?.hasPrefix(html ? "text/html" : "application/json") == true, "\(uri)")
+                    }
+                }
+            }
+        }
+    }
 }

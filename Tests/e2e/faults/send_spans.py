@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Sends spans steadily with the OpenTelemetry Python SDK until STOP_FILE exists, and records
-which spans the OTLP/HTTP exporter reported as exported (the server acknowledged them).
+which spans the OTLP/HTTP exporter (or with --grpc HOST:PORT the OTLP/gRPC one, gzip, as
+service chaos-sender-grpc) reported as exported (the server acknowledged them).
 
-    OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:PORT python3 send_spans.py STOP_FILE ACKED.txt SUMMARY.json
+    OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:PORT python3 send_spans.py STOP_FILE ACKED.txt SUMMARY.json [--grpc HOST:PORT]
 
 ACKED.txt: one span id (16 hex digits) per line, of every span in a batch that succeeded.
 SUMMARY.json: {"batches_ok", "batches_failed", "spans_acked", "spans_failed", "last_ok"}.
@@ -14,7 +15,6 @@ import sys
 import threading
 import time
 
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -53,8 +53,15 @@ class RecordingExporter(SpanExporter):
 
 def main():
     stop_file, acked_path, summary_path = sys.argv[1:4]
-    provider = TracerProvider(resource=Resource.create({"service.name": "chaos-sender"}))
-    recorder = RecordingExporter(OTLPSpanExporter(), acked_path)
+    if len(sys.argv) > 5 and sys.argv[4] == "--grpc":
+        from grpc import Compression
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        service, exporter = "chaos-sender-grpc", OTLPSpanExporter(endpoint=sys.argv[5], insecure=True, compression=Compression.Gzip)
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        service, exporter = "chaos-sender", OTLPSpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    recorder = RecordingExporter(exporter, acked_path)
     provider.add_span_processor(BatchSpanProcessor(recorder, max_export_batch_size=50, schedule_delay_millis=200, max_queue_size=100000))
     tracer = provider.get_tracer("chaos")
     n = 0

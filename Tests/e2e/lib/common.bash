@@ -6,6 +6,10 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 CORRELATOR_BIN=${CORRELATOR_BIN:-$E2E_ROOT/.build/debug/correlator}
 E2E_TMP=$(mktemp -d /tmp/correlator-e2e.XXXXXX)
 chmod 755 "$E2E_TMP"
+# The fixtures are dated when the real programs wrote them (2026-11-23 for pprof-go119): with the
+# default retention (7 days) the partition maintainer, a minute after start, would drop what a
+# suite has just posted. Suites keep ten years unless they say otherwise.
+export CORRELATOR_RETENTION=${CORRELATOR_RETENTION:-3650d}
 E2E_PASSED=0
 E2E_FAILED=0
 E2E_PIDS=()
@@ -62,17 +66,29 @@ e2e_database() {
 }
 
 # start_correlator NAME [args...]: serves with an embedded cluster under $E2E_TMP/NAME (or on
-# the database e2e_database gives) on a free port; sets CORRELATOR_URL and CORRELATOR_PID (and
-# E2E_DATABASE_URL when external); waits until /readyz answers 200.
+# the database e2e_database gives) on a free port, and OTLP/gRPC on another unless the args say
+# --grpc-listen; sets CORRELATOR_URL, CORRELATOR_GRPC (HOST:PORT, or "off") and CORRELATOR_PID
+# (and E2E_DATABASE_URL when external); waits until /readyz answers 200.
 start_correlator() {
     local name=$1; shift
     local port; port=$(free_port)
+    local grpc=()
+    CORRELATOR_GRPC=
+    local previous=""
+    for arg in "$@"; do
+        [ "$previous" = --grpc-listen ] && CORRELATOR_GRPC=$arg
+        previous=$arg
+    done
+    if [ -z "$CORRELATOR_GRPC" ]; then
+        CORRELATOR_GRPC="127.0.0.1:$(free_port)"
+        grpc=(--grpc-listen "$CORRELATOR_GRPC")
+    fi
     mkdir -p "$E2E_TMP/$name"
     if [ -n "${CORRELATOR_E2E_DATABASE:-}" ]; then
         E2E_DATABASE_URL=$(e2e_database "$name") || { echo "could not create the database for $name"; return 1; }
         set -- --database-url "$E2E_DATABASE_URL" "$@"
     fi
-    "$CORRELATOR_BIN" serve --data-dir "$E2E_TMP/$name/data" --listen "127.0.0.1:$port" "$@" \
+    "$CORRELATOR_BIN" serve --data-dir "$E2E_TMP/$name/data" --listen "127.0.0.1:$port" "${grpc[@]}" "$@" \
         >>"$E2E_TMP/$name/correlator.log" 2>&1 &
     CORRELATOR_PID=$!
     E2E_PIDS+=("$CORRELATOR_PID")

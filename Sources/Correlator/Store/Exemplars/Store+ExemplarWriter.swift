@@ -122,7 +122,7 @@ extension Store {
     /// process does not remember.
     private func latestStored(_ keys: [ExemplarLatestCache.Key], tenant: String) async throws -> [ExemplarLatestCache.Key: ExemplarLatestCache.State] {
         let fingerprints = keys.map(\.fingerprint)
-        // One lookup per series in exemplar_latest() (migration 0013): a LATERAL join from
+        // One lookup per series in exemplar_latest() (migration 0014): a LATERAL join from
         // unnest() is not something Citus can plan.
         let rows = try await writer.query("""
             SELECT f.fp, (extract(epoch FROM l.ts) * 1000)::bigint, l.labels::text, l.value
@@ -302,7 +302,7 @@ struct ExemplarInsertStatement: PostgresPreparedStatement {
 
 /// The batch insert when the database must decide: `checked` rows are inserted only when
 /// they differ (labels or value) from the latest row of their series committed at or before
-/// them (`exemplar_latest()`, migration 0013: one lookup per checked row, a router query on
+/// them (`exemplar_latest()`, migration 0014: one lookup per checked row, a router query on
 /// Citus); rows at the time of a stored row of their series are skipped. The batch's new
 /// series rows go in as in ``ExemplarInsertStatement``. A named prepared statement. Returns
 /// how many exemplar rows were inserted.

@@ -102,7 +102,18 @@ extension Store {
     /// stack aggregates kept at ingest (no pprof is decoded). `function`: only the stacks that
     /// pass through a function of that name.
     public func mergeProfiles(tenant: String, query: ProfileMergeQuery) async throws -> MergedStacks {
-        let series = try await profileSeries(tenant: tenant, service: query.service, kind: query.kind, selector: query.selector, from: query.from)
+        try await mergeProfiles(tenant: tenant, query: query, knownSeries: nil)
+    }
+
+    /// ``mergeProfiles(tenant:query:)`` over series already read (any kinds: those of
+    /// `query.kind` are taken), saving the read when one caller merges several kinds.
+    func mergeProfiles(tenant: String, query: ProfileMergeQuery, knownSeries: [StoredProfileSeries]?) async throws -> MergedStacks {
+        let series: [StoredProfileSeries]
+        if let knownSeries {
+            series = knownSeries.filter { $0.key.type == query.kind.rawValue && (query.service == nil || $0.key.service == query.service) }
+        } else {
+            series = try await profileSeries(tenant: tenant, service: query.service, kind: query.kind, selector: query.selector, from: query.from)
+        }
         let (sampleType, indexBySeries) = try Self.sampleTypeIndices(series, asked: query.sampleType, kind: query.kind)
         var merged = MergedStacks(sampleType: sampleType)
         guard !indexBySeries.isEmpty else { return merged }

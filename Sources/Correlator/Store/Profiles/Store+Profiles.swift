@@ -85,9 +85,9 @@ extension Store {
 
 extension Store {
     /// The profile's stack aggregates for merging (migration 0010): its series, the stacks the
-    /// tenant's dictionary does not hold yet (or holds with an older `last_day`), and its
-    /// `profile_stacks` row. Dictionary rows are upserted in stack id order, so concurrent
-    /// writers lock them in the same order.
+    /// tenant's dictionary does not hold yet (and a newer `last_day` for those it holds), and its
+    /// `profile_stacks` row. Dictionary rows are inserted and updated in stack id order, so
+    /// concurrent writers lock them in the same order.
     private static func writeStacks(_ profile: PreparedProfile, on connection: PostgresConnection, logger: Logger) async throws {
         let upload = profile.upload
         let day = UTCTime.dateString(day: profile.day)
@@ -95,8 +95,14 @@ extension Store {
             INSERT INTO profile_series (tenant, series_fp, service, type, labels, sample_types, last_day)
             VALUES (\(upload.tenant), \(profile.seriesFingerprint), \(upload.service), \(upload.kind.rawValue),
                     \(profile.labelsJSON)::jsonb, \(profile.sampleTypesJSON)::jsonb, \(day)::date)
-            ON CONFLICT (tenant, series_fp) DO UPDATE SET last_day = EXCLUDED.last_day
-            WHERE profile_series.last_day < EXCLUDED.last_day
+            ON CONFLICT (tenant, series_fp) DO NOTHING
+            """, logger: logger)
+        // Moving last_day is a separate UPDATE that touches (and locks) the row only when the
+        // day is newer: an upsert's ON CONFLICT … DO UPDATE … WHERE locks the row even when its
+        // WHERE is false, which made every writer of a series wait for the others' commits.
+        try await connection.query("""
+            UPDATE profile_series SET last_day = \(day)::date
+            WHERE tenant = \(upload.tenant) AND series_fp = \(profile.seriesFingerprint) AND last_day < \(day)::date
             """, logger: logger)
         guard !profile.stackIDs.isEmpty else { return }
         try await connection.query("""
@@ -104,8 +110,15 @@ extension Store {
             SELECT \(upload.tenant), s.id, s.functions::bigint[], \(day)::date
             FROM unnest(\(profile.stackIDs)::bigint[], \(profile.stackFunctions)::text[]) AS s(id, functions)
             ORDER BY s.id
-            ON CONFLICT (tenant, stack_id) DO UPDATE SET last_day = EXCLUDED.last_day
-            WHERE profile_stack_dictionary.last_day < EXCLUDED.last_day
+            ON CONFLICT (tenant, stack_id) DO NOTHING
+            """, logger: logger)
+        // As for the series: only stacks last seen on an older day are updated, locked in id order.
+        try await connection.query("""
+            UPDATE profile_stack_dictionary SET last_day = \(day)::date
+            WHERE (tenant, stack_id) IN (
+                SELECT tenant, stack_id FROM profile_stack_dictionary
+                WHERE tenant = \(upload.tenant) AND stack_id = ANY(\(profile.stackIDs)::bigint[]) AND last_day < \(day)::date
+                ORDER BY stack_id FOR UPDATE)
             """, logger: logger)
         try await connection.query("""
             INSERT INTO profile_stacks (tenant, series_fp, start_ts, profile_id, start_unix_nano, duration_ns, period, stack_ids, stack_values)

@@ -1,0 +1,1 @@
+../../../Sources/HTTP/Connect/ConnectMessage.swift

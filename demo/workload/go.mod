@@ -1,0 +1,3 @@
+module correlator.demo/workload
+
+go 1.19
