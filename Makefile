@@ -9,7 +9,7 @@ APT_PACKAGES := $(shell cat deps/apt/*.txt 2>/dev/null | sed 's/\#.*//')
 PIP_FILES    := $(wildcard deps/pip/*.txt)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build run demo test unit e2e deps bench clean chaos fuzz soak
+.PHONY: all build run demo test unit e2e deps bench clean chaos fuzz soak test-citus bench-citus
 
 all: build
 
@@ -54,6 +54,23 @@ e2e: deps
 	status=0; for suite in Tests/e2e/*.sh; do \
 	  echo "== $$suite"; bash "$$suite" || status=1; \
 	done; exit $$status
+
+## test-citus: the storage tests and the end-to-end suites against a coordinator and two workers
+## started on this machine (Tests/citus/run.sh), and EXPLAIN of the trace lookups. Needs the
+## Citus extension installed for the PostgreSQL server (the script says how when it is not);
+## `make test` does not.
+test-citus: deps
+	@bash Tests/citus/run.sh --check
+	$(SWIFT) build --build-tests
+	CORRELATOR_BIN="$$($(SWIFT) build --show-bin-path)/correlator" bash Tests/citus/run.sh
+
+## bench-citus: span ingest and trace → profiles on one PostgreSQL and on a Citus coordinator with
+## two workers, same machine, same data, same run (Benchmarks/citus/bench.sh; needs Citus). On
+## one machine this measures Citus's overhead, not its scaling.
+bench-citus: deps
+	@bash Tests/citus/run.sh --check
+	$(SWIFT) build -c release --product correlator
+	CORRELATOR_BIN="$$($(SWIFT) build -c release --show-bin-path)/correlator" bash Benchmarks/citus/bench.sh
 
 ## chaos: the long fault test: rounds of PostgreSQL stopped 20 s, kill -9 of Correlator, kill -9 of
 ## PostgreSQL and kill -9 of Correlator mid-COPY, while the OpenTelemetry SDK and Prometheus send

@@ -16,11 +16,17 @@ struct MigrateCommand: AsyncParsableCommand {
             let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)
             let database = try await DatabaseTarget.open(configuration, logger: logger)
             defer { database.stopClusterIfStartedHere() }
-            try await withPostgresClient(database.clientConfiguration, logger: logger) { client in
+            let report = try await withPostgresClient(database.clientConfiguration, logger: logger) { client in
                 try await client.checkReachable(target: database.description)
-                try await migrator.migrate(client)
+                return try await migrator.migrate(client)
             }
             print("migrations applied: \(migrator.migrations.map(\.name).joined(separator: ", "))")
+            if report.citus {
+                print(report.citusActions.isEmpty ? "citus: every table already placed, nothing to do" : "citus:")
+                for action in report.citusActions {
+                    print("  \(action)")
+                }
+            }
         } catch let error as ExitCode {
             throw error
         } catch {

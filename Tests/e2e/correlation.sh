@@ -10,6 +10,7 @@ start_correlator corr || { finish; exit 1; }
 DATA=$E2E_TMP/corr/data
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$DATA/run" -U correlator -d correlator)
 [ -S "$DATA/run/.s.PGSQL.5432" ] || PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$(dirname "$(ls /tmp/*/.s.PGSQL.5432 2>/dev/null | head -1)")" -U correlator -d correlator)
+[ -n "${E2E_DATABASE_URL:-}" ] && PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$E2E_DATABASE_URL")
 
 # Load the fixture (the ingest routes' writers store the same rows).
 python3 "$E2E_ROOT/Tests/e2e/correlation/load_fixture.py" "$FIXTURES" >"$E2E_TMP/load.sql"

@@ -39,9 +39,18 @@ serve() {  # serve NAME PORT [args]: starts a replica; sets PID_<NAME>
     wait_http "http://127.0.0.1:$port/readyz" 90
 }
 PORT_A=$(free_port); PORT_B=$(free_port)
-check "replica A starts with the embedded PostgreSQL" serve A "$PORT_A" --data-dir "$DATA"
-check "replica B starts on the same database (--database-url)" serve B "$PORT_B" --data-dir "$DIR/unused" \
-    --database-url "postgres://correlator@/correlator?host=$DATA/run"
+if EXTERNAL_URL=$(e2e_database replicas); then
+    # Both replicas on an external database (a Citus coordinator with `make test-citus`).
+    check "replica A starts on the external database (--database-url)" serve A "$PORT_A" --data-dir "$DIR/unused-a" \
+        --database-url "$EXTERNAL_URL"
+    check "replica B starts on the same database (--database-url)" serve B "$PORT_B" --data-dir "$DIR/unused" \
+        --database-url "$EXTERNAL_URL"
+else
+    EXTERNAL_URL=""
+    check "replica A starts with the embedded PostgreSQL" serve A "$PORT_A" --data-dir "$DATA"
+    check "replica B starts on the same database (--database-url)" serve B "$PORT_B" --data-dir "$DIR/unused" \
+        --database-url "postgres://correlator@/correlator?host=$DATA/run"
+fi
 
 now=$(date +%s)
 ingested=0
@@ -85,10 +94,12 @@ check "the survivor still ingests ($code)" test "$code" = 200
 # Stop the survivor; if it was B, start A again so it stops its cluster, then stop it too.
 eval "CORRELATOR_PID=\$PID_$survivor"
 check "replica $survivor stops cleanly" stop_correlator
-if [ -f "$DATA/postgres/postmaster.pid" ]; then
-    serve A "$PORT_A" --data-dir "$DATA" && CORRELATOR_PID=$PID_A && stop_correlator
+if [ -z "$EXTERNAL_URL" ]; then
+    if [ -f "$DATA/postgres/postmaster.pid" ]; then
+        serve A "$PORT_A" --data-dir "$DATA" && CORRELATOR_PID=$PID_A && stop_correlator
+    fi
+    check "no PostgreSQL of this run is left behind" test ! -e "$DATA/postgres/postmaster.pid"
 fi
-check "no PostgreSQL of this run is left behind" test ! -e "$DATA/postgres/postmaster.pid"
 if [ "$E2E_FAILED" -gt 0 ]; then
     for name in A B; do echo "--- $name"; grep -v '^$' "$DIR/$name.log" | tail -8; done
     echo "--- webhook"; tail -5 "$DIR/webhook.jsonl"

@@ -93,20 +93,29 @@ public struct ExampleTraceFinder: Sendable {
     }
 
     /// Traces of `service` with profiled spans (in profiles of any type) between `start` and `end` whose top functions
-    /// include `function` (any function when nil), slowest first.
+    /// include `function` (any function when nil), slowest first. The span rows (with their
+    /// profiles) are read first, then their stored spans: on Citus the two are distributed on
+    /// different columns and are joined only through the materialized rows.
     public func examples(service: String, function: String?, start: Date, end: Date) async throws -> [AlertEvidence.ExampleTrace] {
         let pattern = function.map { "[{\"function\": \(Self.jsonString($0))}]" } ?? "[]"
         let rows = try await client.query(
             """
-            SELECT encode(sp.trace_id, 'hex'), min(sp.span_name), max(s.duration_ns),
-                   max((SELECT sum((t->>'flat')::float8) FROM jsonb_array_elements(sp.top) t WHERE t->>'function' = \(function ?? "")))
-            FROM span_profiles sp
-            JOIN profiles p ON p.tenant = sp.tenant AND p.profile_id = sp.profile_id AND p.start_ts = sp.start_ts
-            LEFT JOIN spans s ON s.tenant = sp.tenant AND s.span_id = sp.span_id AND s.trace_id = sp.trace_id
-            WHERE sp.tenant = \(tenant) AND sp.trace_id IS NOT NULL
-              AND sp.start_ts >= \(start) AND sp.start_ts <= \(end)
-              AND p.service = \(service)
-              AND sp.top @> \(pattern)::jsonb
+            WITH sp AS MATERIALIZED (
+                SELECT sp.trace_id, sp.span_id, sp.span_name,
+                       (SELECT sum((t->>'flat')::float8) FROM jsonb_array_elements(sp.top) t WHERE t->>'function' = \(function ?? "")) AS samples
+                FROM span_profiles sp
+                JOIN profiles p ON p.tenant = sp.tenant AND p.profile_id = sp.profile_id AND p.start_ts = sp.start_ts
+                WHERE sp.tenant = \(tenant) AND sp.trace_id IS NOT NULL
+                  AND sp.start_ts >= \(start) AND sp.start_ts <= \(end)
+                  AND p.service = \(service)
+                  AND sp.top @> \(pattern)::jsonb
+            ), s AS MATERIALIZED (
+                SELECT s.trace_id, s.span_id, s.duration_ns FROM spans s
+                WHERE s.tenant = \(tenant) AND s.trace_id IN (SELECT trace_id FROM sp)
+            )
+            SELECT encode(sp.trace_id, 'hex'), min(sp.span_name), max(s.duration_ns), max(sp.samples)
+            FROM sp
+            LEFT JOIN s ON s.span_id = sp.span_id AND s.trace_id = sp.trace_id
             GROUP BY sp.trace_id
             ORDER BY max(s.duration_ns) DESC NULLS LAST, 4 DESC NULLS LAST, 1
             LIMIT \(Self.limit)

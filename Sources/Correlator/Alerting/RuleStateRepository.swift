@@ -149,7 +149,7 @@ public struct RuleStateRepository: Sendable {
                     group_key = EXCLUDED.group_key, state = EXCLUDED.state, evidence = EXCLUDED.evidence,
                     health = EXCLUDED.health, last_error = EXCLUDED.last_error,
                     last_evaluation = EXCLUDED.last_evaluation, evaluation_seconds = EXCLUDED.evaluation_seconds,
-                    updated_at = now()
+                    updated_at = EXCLUDED.updated_at
                 """,
                 logger: logger
             )
@@ -171,7 +171,7 @@ public struct RuleStateRepository: Sendable {
                     labels = EXCLUDED.labels, annotations = EXCLUDED.annotations, state = EXCLUDED.state,
                     active_at = EXCLUDED.active_at, fired_at = EXCLUDED.fired_at, resolved_at = EXCLUDED.resolved_at,
                     last_sent_at = EXCLUDED.last_sent_at, valid_until = EXCLUDED.valid_until, value = EXCLUDED.value,
-                    evidence = EXCLUDED.evidence, updated_at = now()
+                    evidence = EXCLUDED.evidence, updated_at = EXCLUDED.updated_at
                 """,
                 logger: logger
             )

@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 
 /// Resolves traces to the profiles that explain them, with the evidence (DESIGN.md "Links").
-/// One SQL round trip for any number of traces (``TraceLinkQuery``), which also explains a
-/// single trace without links.
+/// One SQL round trip for any number of traces (``TraceLinkQuery``, or
+/// ``CitusTraceLinkQuery`` on Citus), which also explains a single trace without links.
 public struct TraceLinkResolver: Sendable {
     public let client: PostgresClient
     /// How long before a span a profile may start and still cover it (the longest profile).
@@ -42,11 +42,16 @@ public struct TraceLinkResolver: Sendable {
             tenant: tenant, traceIDs: traceIDs,
             lookbackNanos: Int64(maxProfileDuration.components.seconds) * 1_000_000_000, topLimit: topLimit
         )
-        let rows = try await client.execute(statement, logger: logger)
+        var rows: [TraceLinkQuery.LinkRow] = []
+        if try await CitusPresence.isInstalled(client, logger: logger) {
+            for try await row in try await client.execute(CitusTraceLinkQuery(query: statement), logger: logger) { rows.append(row) }
+        } else {
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+        }
         var result: [String: [ProfileLink]] = [:]
         var summary: TraceLinkQuery.LinkRow?
         let decoder = JSONDecoder()
-        for try await row in rows {
+        for row in rows {
             guard let kind = ProfileLinkKind(rank: row.rank) else {
                 if row.rank == 0 { summary = row }
                 continue

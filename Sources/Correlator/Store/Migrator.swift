@@ -61,14 +61,34 @@ public struct Migrator: Sendable {
         throw MigrationError.missing("migrations not found (looked in \(candidates.joined(separator: ", "))); set CORRELATOR_MIGRATIONS_DIR")
     }
 
-    /// Applies every pending migration. Safe to run from several replicas at once: a
-    /// session-level advisory lock serialises them.
-    public func migrate(_ client: PostgresClient) async throws {
+    /// What ``migrate(_:)`` did.
+    public struct Report: Sendable {
+        /// The migrations applied now, by file name.
+        public var applied: [String] = []
+        /// Whether the database has the `citus` extension.
+        public var citus = false
+        /// What the Citus step did and found (empty without Citus, or when every table was
+        /// already placed).
+        public var citusActions: [CitusDistribution.Action] = []
+    }
+
+    /// Applies every pending migration; then, when the database has the `citus` extension,
+    /// distributes the tables that are not yet (``CitusDistribution``). Safe to run from
+    /// several replicas at once: a session-level advisory lock (on the coordinator, with
+    /// Citus) serialises them.
+    @discardableResult
+    public func migrate(_ client: PostgresClient) async throws -> Report {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
-                try await applyPending(connection)
+                var report = Report()
+                report.applied = try await applyPending(connection)
+                if try await CitusDistribution.isInstalled(on: connection, logger: logger) {
+                    report.citus = true
+                    report.citusActions = try await CitusDistribution(logger: logger).apply(on: connection)
+                }
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                return report
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 throw error
@@ -85,7 +105,7 @@ public struct Migrator: Sendable {
 
     static let lockKey: Int64 = 0x636f_7272_656c_6174  // "correlat"
 
-    private func applyPending(_ connection: PostgresConnection) async throws {
+    private func applyPending(_ connection: PostgresConnection) async throws -> [String] {
         try await connection.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY,
@@ -95,10 +115,18 @@ public struct Migrator: Sendable {
             )
             """, logger: logger)
         let pendingVersions = Set(try await pending(connection))
+        var applied: [String] = []
+        // On Citus a migration may change distributed tables and then run DDL or replace a
+        // function in the same transaction, which Citus refuses after a parallel (one
+        // connection per shard) operation: run migrations over one connection per worker.
+        let citus = pendingVersions.isEmpty ? false : try await CitusDistribution.isInstalled(on: connection, logger: logger)
         for migration in migrations where pendingVersions.contains(migration.version) {
             logger.info("applying migration", metadata: ["migration": "\(migration.name)"])
             try await connection.query("BEGIN", logger: logger)
             do {
+                if citus {
+                    try await connection.query("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'", logger: logger)
+                }
                 for statement in SQLStatementSplitter.split(migration.sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -107,12 +135,14 @@ public struct Migrator: Sendable {
                     VALUES (\(migration.version), \(migration.name), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
                     """, logger: logger)
                 try await connection.query("COMMIT", logger: logger)
+                applied.append(migration.name)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 let reason = (error as? PSQLError)?.serverInfo?[.message] ?? "\(error)"
                 throw MigrationError.failed(migration.name, reason)
             }
         }
+        return applied
     }
 
     private func pending(_ connection: PostgresConnection) async throws -> [Int] {

@@ -204,6 +204,10 @@ struct SpanWriterTests {
             ).decode(String.self) {
                 partitions.append(name)
             }
+            if try await TestDatabase.isCitus {
+                // On Citus the rows come from the shards of the partitions: `spans_p19991231_102163`.
+                partitions = partitions.map { String($0[..<($0.lastIndex(of: "_") ?? $0.endIndex)]) }
+            }
             #expect(partitions == ["spans_p19991231", "spans_p20000101", "spans_p22000301"])
             let spans = try await store.spans(ofTrace: TraceID(high: 9, low: 9), tenant: "t")
             #expect(spans.map(\.startRFC3339) == [

@@ -57,9 +57,18 @@ wait_http() {
     return 1
 }
 
-# start_correlator NAME [args...]: serves with an embedded cluster under $E2E_TMP/NAME on a
-# free port, and OTLP/gRPC on another unless the args say --grpc-listen; sets CORRELATOR_URL,
-# CORRELATOR_GRPC (HOST:PORT, or "off") and CORRELATOR_PID; waits until /readyz answers 200.
+# e2e_database NAME: with CORRELATOR_E2E_DATABASE set (`make test-citus` sets it), runs that
+# command to create the database NAME of this suite (or find it) and prints its URL; fails
+# without it. The suites then serve on it instead of an embedded cluster.
+e2e_database() {
+    [ -n "${CORRELATOR_E2E_DATABASE:-}" ] || return 1
+    "$CORRELATOR_E2E_DATABASE" "$(basename "$0" .sh | tr -c 'a-z0-9\n' _)_$1"
+}
+
+# start_correlator NAME [args...]: serves with an embedded cluster under $E2E_TMP/NAME (or on
+# the database e2e_database gives) on a free port, and OTLP/gRPC on another unless the args say
+# --grpc-listen; sets CORRELATOR_URL, CORRELATOR_GRPC (HOST:PORT, or "off") and CORRELATOR_PID
+# (and E2E_DATABASE_URL when external); waits until /readyz answers 200.
 start_correlator() {
     local name=$1; shift
     local port; port=$(free_port)
@@ -75,6 +84,10 @@ start_correlator() {
         grpc=(--grpc-listen "$CORRELATOR_GRPC")
     fi
     mkdir -p "$E2E_TMP/$name"
+    if [ -n "${CORRELATOR_E2E_DATABASE:-}" ]; then
+        E2E_DATABASE_URL=$(e2e_database "$name") || { echo "could not create the database for $name"; return 1; }
+        set -- --database-url "$E2E_DATABASE_URL" "$@"
+    fi
     "$CORRELATOR_BIN" serve --data-dir "$E2E_TMP/$name/data" --listen "127.0.0.1:$port" "${grpc[@]}" "$@" \
         >>"$E2E_TMP/$name/correlator.log" 2>&1 &
     CORRELATOR_PID=$!

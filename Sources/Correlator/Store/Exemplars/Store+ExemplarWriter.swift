@@ -100,7 +100,7 @@ extension Store {
                 do {
                     stored = try await withPartitions(forDays: days) { try await insertDecided(columns, series: series, tenant: tenant) }
                     cache.record(plan.newest, seed: false)
-                } catch where Self.sqlState(of: error) == "23505" {
+                } catch where Self.isUniqueViolation(error) {
                     cache.forget(keys)
                     let all = ExemplarColumns(unique, rows: Array(unique.indices), labels: labels, checked: Array(repeating: true, count: unique.count))
                     stored = try await withPartitions(forDays: days) { try await insertChecked(all, series: series, tenant: tenant) }
@@ -122,15 +122,13 @@ extension Store {
     /// process does not remember.
     private func latestStored(_ keys: [ExemplarLatestCache.Key], tenant: String) async throws -> [ExemplarLatestCache.Key: ExemplarLatestCache.State] {
         let fingerprints = keys.map(\.fingerprint)
+        // One lookup per series in exemplar_latest() (migration 0014): a LATERAL join from
+        // unnest() is not something Citus can plan.
         let rows = try await writer.query("""
-            SELECT f.fp, l.ts_ms, l.labels, l.value
-            FROM unnest(\(fingerprints)::bigint[]) AS f(fp)
-            LEFT JOIN LATERAL (
-                SELECT (extract(epoch FROM e.ts) * 1000)::bigint AS ts_ms, exemplar_labels(e.labels, e.trace_id, e.span_id)::text AS labels, e.value
-                FROM exemplars e
-                WHERE e.tenant = \(tenant) AND e.series_fp = f.fp
-                ORDER BY e.ts DESC LIMIT 1
-            ) l ON true
+            SELECT f.fp, (extract(epoch FROM l.ts) * 1000)::bigint, l.labels::text, l.value
+            FROM unnest(\(fingerprints)::bigint[]) WITH ORDINALITY AS f(fp, ordinal)
+            LEFT JOIN exemplar_latest(\(tenant), \(fingerprints)::bigint[], array_fill('infinity'::timestamptz, ARRAY[\(fingerprints.count)]::integer[])) l
+                ON l.ordinal = f.ordinal
             """, logger: logger)
         var found: [ExemplarLatestCache.Key: ExemplarLatestCache.State] = [:]
         for try await (fingerprint, timestamp, labelsJSON, value) in rows.decode((Int64, Int64?, String?, Double?).self) {
@@ -304,33 +302,32 @@ struct ExemplarInsertStatement: PostgresPreparedStatement {
 
 /// The batch insert when the database must decide: `checked` rows are inserted only when
 /// they differ (labels or value) from the latest row of their series committed at or before
-/// them; rows at the time of a stored row of their series are skipped. The batch's new series
-/// rows go in as in ``ExemplarInsertStatement``. A named prepared statement. Returns how many
-/// exemplar rows were inserted.
+/// them (`exemplar_latest()`, migration 0014: one lookup per checked row, a router query on
+/// Citus); rows at the time of a stored row of their series are skipped. The batch's new
+/// series rows go in as in ``ExemplarInsertStatement``. A named prepared statement. Returns
+/// how many exemplar rows were inserted.
 struct ExemplarCheckedInsertStatement: PostgresPreparedStatement {
     typealias Row = Int
 
-    static let name = "correlator_insert_exemplars_checked_v3"
+    static let name = "correlator_insert_exemplars_checked_v4"
 
     static let sql = """
         WITH \(exemplarSeriesUpsert), staged AS (
-            SELECT timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts, u.series_fp, u.value,
+            SELECT u.ordinal, timestamptz 'epoch' + u.ts_ms * interval '1 millisecond' AS ts, u.series_fp, u.value,
                    NULLIF(u.trace_id, ''::bytea) AS trace_id, NULLIF(u.span_id, ''::bytea) AS span_id,
                    NULLIF(u.profile_id, '') AS profile_id, NULLIF(u.labels, '')::jsonb AS labels, u.checked
             FROM unnest($2::bigint[], $3::bigint[], $4::float8[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $13::bool[])
-                 AS u(ts_ms, series_fp, value, trace_id, span_id, profile_id, labels, checked)
+                 WITH ORDINALITY AS u(ts_ms, series_fp, value, trace_id, span_id, profile_id, labels, checked, ordinal)
+        ), latest AS (
+            SELECT * FROM exemplar_latest($1, ARRAY(SELECT series_fp FROM staged ORDER BY ordinal),
+                                              ARRAY(SELECT CASE WHEN checked THEN ts END FROM staged ORDER BY ordinal))
         ), inserted AS (
             INSERT INTO exemplars (tenant, ts, series_fp, value, trace_id, span_id, profile_id, labels)
             SELECT $1, s.ts, s.series_fp, s.value, s.trace_id, s.span_id, s.profile_id, s.labels
             FROM staged s
-            WHERE NOT s.checked OR NOT EXISTS (
-                SELECT 1 FROM (
-                    SELECT exemplar_labels(e.labels, e.trace_id, e.span_id) AS labels, e.value FROM exemplars e
-                    WHERE e.tenant = $1 AND e.series_fp = s.series_fp AND e.ts <= s.ts
-                    ORDER BY e.ts DESC LIMIT 1
-                ) latest
-                WHERE latest.labels = exemplar_labels(s.labels, s.trace_id, s.span_id) AND latest.value = s.value
-            )
+            LEFT JOIN latest ON latest.ordinal = s.ordinal
+                AND latest.labels = exemplar_labels(s.labels, s.trace_id, s.span_id) AND latest.value = s.value
+            WHERE latest.ordinal IS NULL
             ON CONFLICT DO NOTHING
             RETURNING 1
         )

@@ -53,9 +53,26 @@ extension Store {
     /// Whether the error is PostgreSQL's "no partition of relation … found for row" (SQLSTATE
     /// 23514 from a partition routing failure), possibly wrapped in a transaction error.
     static func isMissingPartition(_ error: any Error) -> Bool {
-        guard let server = psqlError(error)?.serverInfo, server[.sqlState] == "23514" else { return false }
+        guard let server = psqlError(error)?.serverInfo,
+              server[.sqlState] == "23514" || server[.sqlState] == Self.citusCopyErrorState
+        else { return false }
         return (server[.message] ?? "").contains("no partition")
     }
+
+    /// Whether the error is a unique violation (SQLSTATE 23505), possibly wrapped in a
+    /// transaction error.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        guard let server = psqlError(error)?.serverInfo else { return false }
+        if server[.sqlState] == "23505" { return true }
+        return server[.sqlState] == Self.citusCopyErrorState
+            && (server[.message] ?? "").hasPrefix("duplicate key value violates unique constraint")
+    }
+
+    /// Citus re-raises an error a worker reports during COPY with the worker's message but
+    /// without its SQLSTATE (as XX000, internal error: `ReportCopyError` in its multi_copy.c),
+    /// so a COPY through a coordinator meeting a stored key or a missing partition is known by
+    /// its message.
+    static let citusCopyErrorState = "XX000"
 
     /// The SQLSTATE of a server error, unwrapping a transaction error.
     static func sqlState(of error: any Error) -> String? {

@@ -60,8 +60,8 @@ extension Store {
     /// The series of `kind` (of `service`, when given) whose labels match `selector` and that
     /// have a profile on or after the UTC day of `from`.
     ///
-    /// With `to`, only the series with a profile in `[from, to)` (one index probe per series),
-    /// as the discovery routes answer.
+    /// With `to`, only the series with a profile in `[from, to)` (one index probe per matching
+    /// series, `profile_series_with_profiles()`), as the discovery routes answer.
     public func profileSeries(
         tenant: String, service: String?, kind: ProfileKind?, selector: SeriesSelector?, from: Int64, to: Int64? = nil
     ) async throws -> [StoredProfileSeries] {
@@ -71,10 +71,6 @@ extension Store {
             WHERE tenant = \(tenant) AND (\(service)::text IS NULL OR service = \(service))
               AND (\(kind?.rawValue)::text IS NULL OR type = \(kind?.rawValue))
               AND last_day >= \(fromDay)::date
-              AND (\(to)::bigint IS NULL OR EXISTS (
-                SELECT 1 FROM profile_stacks s WHERE s.tenant = ps.tenant AND s.series_fp = ps.series_fp
-                  AND s.start_ts >= timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond'
-                  AND s.start_ts < timestamptz 'epoch' + \((to ?? 0) / 1000) * interval '1 microsecond'))
             """, logger: logger)
         var found: [StoredProfileSeries] = []
         let decoder = JSONDecoder()
@@ -84,6 +80,20 @@ extension Store {
             let key = ProfileSeriesKey(service: service, type: type, labels: labels, sampleTypes: types)
             if let selector, !selector.matches(key.selectorLabels) { continue }
             found.append(StoredProfileSeries(fingerprint: fingerprint, key: key))
+        }
+        if let to, !found.isEmpty {
+            // Probed apart from the series query: on Citus `profile_series` is a reference table
+            // and `profile_stacks` is distributed, and Citus runs no correlated subquery from one
+            // to the other.
+            var present = Set<Int64>()
+            for try await fingerprint in try await client.query("""
+                SELECT profile_series_with_profiles(\(tenant), \(found.map(\.fingerprint))::bigint[],
+                    timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond',
+                    timestamptz 'epoch' + \(to / 1000) * interval '1 microsecond')
+                """, logger: logger).decode(Int64.self) {
+                present.insert(fingerprint)
+            }
+            found.removeAll { !present.contains($0.fingerprint) }
         }
         return found.sorted { $0.fingerprint < $1.fingerprint }
     }

@@ -29,17 +29,25 @@ extension Store {
             for id in Set(ids) { groupsOf[id, default: []].append(group) }
         }
         guard !indexBySeries.isEmpty, !groupsOf.isEmpty else { return merges }
+        // The spans' rows with their profiles first (co-located by profile id on Citus), then
+        // each one's series from `profile_stacks` (distributed by series): Citus joins the two
+        // only through the materialized rows.
         let rows = try await client.query("""
-            SELECT encode(sp.span_id, 'hex'), sp.profile_id, ps.series_fp, p.start_unix_nano, p.duration_ns, coalesce(p.period, 0),
-                   sp.stack_ids, sp.stack_values, CASE WHEN sp.stack_ids IS NULL THEN p.raw END
-            FROM span_profiles sp
-            JOIN profiles p ON p.tenant = sp.tenant AND p.profile_id = sp.profile_id AND p.start_ts = sp.start_ts
-            JOIN profile_stacks ps ON ps.tenant = sp.tenant AND ps.profile_id = sp.profile_id AND ps.start_ts = sp.start_ts
-            WHERE sp.tenant = \(tenant)
-              AND sp.span_id = ANY(SELECT decode(id, 'hex') FROM unnest(\(Array(groupsOf.keys))::text[]) id)
-              AND sp.start_ts >= timestamptz 'epoch' + \((max(query.from, Int64.min + Self.spanProfileLookback) - Self.spanProfileLookback) / 1000) * interval '1 microsecond'
-              AND sp.start_ts < timestamptz 'epoch' + \(query.to / 1000) * interval '1 microsecond'
-              AND ps.series_fp = ANY(\(Array(indexBySeries.keys))::bigint[])
+            WITH sp AS MATERIALIZED (
+                SELECT sp.span_id, sp.profile_id, sp.start_ts, p.start_unix_nano, p.duration_ns, coalesce(p.period, 0) AS period,
+                       sp.stack_ids, sp.stack_values, CASE WHEN sp.stack_ids IS NULL THEN p.raw END AS raw
+                FROM span_profiles sp
+                JOIN profiles p ON p.tenant = sp.tenant AND p.profile_id = sp.profile_id AND p.start_ts = sp.start_ts
+                WHERE sp.tenant = \(tenant)
+                  AND sp.span_id = ANY(SELECT decode(id, 'hex') FROM unnest(\(Array(groupsOf.keys))::text[]) id)
+                  AND sp.start_ts >= timestamptz 'epoch' + \((max(query.from, Int64.min + Self.spanProfileLookback) - Self.spanProfileLookback) / 1000) * interval '1 microsecond'
+                  AND sp.start_ts < timestamptz 'epoch' + \(query.to / 1000) * interval '1 microsecond'
+            )
+            SELECT encode(sp.span_id, 'hex'), sp.profile_id, ps.series_fp, sp.start_unix_nano, sp.duration_ns, sp.period,
+                   sp.stack_ids, sp.stack_values, sp.raw
+            FROM sp
+            JOIN profile_stacks ps ON ps.tenant = \(tenant) AND ps.profile_id = sp.profile_id AND ps.start_ts = sp.start_ts
+            WHERE ps.series_fp = ANY(\(Array(indexBySeries.keys))::bigint[])
             """, logger: logger)
         // Each profile counts once per group; legacy rows are decoded once per profile.
         var counted = Set<[String]>()

@@ -44,7 +44,7 @@ extension Store {
     private func copySpansIdempotently(_ batch: SpanBatch, tenant: String) async throws -> Int {
         do {
             return try await copySpans(batch, tenant: tenant, staged: false)
-        } catch where Self.sqlState(of: error) == "23505" {
+        } catch where Self.isUniqueViolation(error) {
             return try await copySpans(batch, tenant: tenant, staged: true)
         }
     }

@@ -40,35 +40,44 @@ extension Store {
     public func searchTraces(tenant: String, search: TraceSearch) async throws -> [TraceSearchResult] {
         let keys = search.tags.map(\.0)
         let values = search.tags.map(\.1)
+        // Citus: the tag match is a column of each span row (Citus runs no subquery in HAVING
+        // that refers to the outer query), and each trace's root span is read for the page
+        // only, from materialized trace ids (it runs no LATERAL … LIMIT from a subquery).
         let rows = try await client.query("""
             WITH traces AS (
                 SELECT trace_id, min(start_unix_nano) AS first_start, max(start_unix_nano + duration_ns) AS last_end
-                FROM spans s
-                WHERE s.tenant = \(tenant)
-                  AND s.start_ts >= timestamptz 'epoch' + \(search.from / 1000) * interval '1 microsecond'
-                  AND s.start_ts < timestamptz 'epoch' + \(search.to / 1000) * interval '1 microsecond'
+                FROM (
+                    SELECT s.trace_id, s.start_unix_nano, s.duration_ns, NOT EXISTS (
+                        SELECT 1 FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
+                        WHERE NOT CASE t.k
+                            WHEN 'service.name' THEN s.service = t.v
+                            WHEN 'name' THEN s.name = t.v
+                            WHEN 'status.code' THEN s.status_code::text = t.v
+                            ELSE coalesce(s.attributes->'span'->>t.k, s.attributes->'resource'->>t.k) = t.v
+                        END
+                    ) AS matches
+                    FROM spans s
+                    WHERE s.tenant = \(tenant)
+                      AND s.start_ts >= timestamptz 'epoch' + \(search.from / 1000) * interval '1 microsecond'
+                      AND s.start_ts < timestamptz 'epoch' + \(search.to / 1000) * interval '1 microsecond'
+                ) m
                 GROUP BY trace_id
-                HAVING bool_or(NOT EXISTS (
-                    SELECT 1 FROM unnest(\(keys)::text[], \(values)::text[]) AS t(k, v)
-                    WHERE NOT CASE t.k
-                        WHEN 'service.name' THEN s.service = t.v
-                        WHEN 'name' THEN s.name = t.v
-                        WHEN 'status.code' THEN s.status_code::text = t.v
-                        ELSE coalesce(s.attributes->'span'->>t.k, s.attributes->'resource'->>t.k) = t.v
-                    END
-                ))
+                HAVING bool_or(matches)
+            ), page AS MATERIALIZED (
+                SELECT * FROM traces t
+                WHERE (\(search.minDurationNanos)::bigint IS NULL OR t.last_end - t.first_start >= \(search.minDurationNanos))
+                  AND (\(search.maxDurationNanos)::bigint IS NULL OR t.last_end - t.first_start <= \(search.maxDurationNanos))
+                ORDER BY t.first_start DESC
+                LIMIT \(search.limit)
+            ), roots AS MATERIALIZED (
+                SELECT DISTINCT ON (trace_id) trace_id, service, name FROM spans
+                WHERE tenant = \(tenant) AND trace_id IN (SELECT trace_id FROM page)
+                ORDER BY trace_id, parent_span_id IS NOT NULL, start_unix_nano
             )
             SELECT encode(t.trace_id, 'hex'), coalesce(r.service, ''), coalesce(r.name, ''), t.first_start, t.last_end - t.first_start
-            FROM traces t
-            LEFT JOIN LATERAL (
-                SELECT service, name FROM spans
-                WHERE tenant = \(tenant) AND trace_id = t.trace_id
-                ORDER BY parent_span_id IS NOT NULL, start_unix_nano LIMIT 1
-            ) r ON true
-            WHERE (\(search.minDurationNanos)::bigint IS NULL OR t.last_end - t.first_start >= \(search.minDurationNanos))
-              AND (\(search.maxDurationNanos)::bigint IS NULL OR t.last_end - t.first_start <= \(search.maxDurationNanos))
+            FROM page t
+            LEFT JOIN roots r ON r.trace_id = t.trace_id
             ORDER BY t.first_start DESC
-            LIMIT \(search.limit)
             """, logger: logger)
         var found: [TraceSearchResult] = []
         for try await (trace, service, name, start, duration) in rows.decode((String, String, String, Int64, Int64).self) {
