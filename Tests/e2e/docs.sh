@@ -59,7 +59,8 @@ serve() {
 # The scratch server's embedded PostgreSQL, which the config checks use (no cluster each);
 # call `ensure_server scratch` first, in this shell.
 scratch_database() {
-    echo "postgres://correlator@/correlator?host=$E2E_TMP/server-scratch/data/run"
+    # Under make test-citus the scratch server serves on a database of the coordinator.
+    e2e_database server-scratch || echo "postgres://correlator@/correlator?host=$E2E_TMP/server-scratch/data/run"
 }
 
 ensure_server() {  # ensure_server fixtures|scratch
