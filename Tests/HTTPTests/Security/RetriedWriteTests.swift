@@ -80,7 +80,9 @@ struct RetriedWriteTests {
     /// writes at `write_timeout`, both attempts went on to commit, each with its own arrival
     /// time: two rows for one exemplar. Now the first is rolled back before its 503, and the
     /// exemplar is stored once.
-    @Test(.timeLimit(.minutes(3))) func aRetryOfAWriteStalledPastWriteTimeoutAddsNoRow() async throws {
+    // The limit guards against a hang only: it counts the wait for a test database too (a few
+    // at a time; slow to make on a Citus coordinator: 186 s in make test-citus).
+    @Test(.timeLimit(.minutes(10))) func aRetryOfAWriteStalledPastWriteTimeoutAddsNoRow() async throws {
         var configuration = CorrelatorConfiguration()
         configuration.limits.writeTimeout = .seconds(1)
         let frozen = configuration
@@ -128,7 +130,9 @@ struct RetriedWriteTests {
     /// A tenant over its byte rate is refused on the declared `Content-Length`, before any of
     /// the body is sent: the client below sends only the headers of a 1 MB upload and reads
     /// the answer. Were the body read first, no answer would come until the client gave up.
-    @Test(.timeLimit(.minutes(2))) func byteRateRefusesOnContentLengthBeforeTheBodyIsRead() async throws {
+    // The limit guards against a hang only: it counts the wait for a test database too (a few
+    // at a time; slow to make on a Citus coordinator: 186 s in make test-citus).
+    @Test(.timeLimit(.minutes(10))) func byteRateRefusesOnContentLengthBeforeTheBodyIsRead() async throws {
         var configuration = CorrelatorConfiguration()
         configuration.limits.defaultRate = IngestRate(bytesPerSecond: 10, burstBytes: 100)
         let frozen = configuration
