@@ -6,8 +6,8 @@
 #   2. EXPLAIN of the trace lookups: which are router queries (one shard), which fan out;
 #   3. the storage tests (the Swift tests of CorrelatorTests and HTTPTests, which use
 #      TestDatabase: every test database is a Citus database over the same workers);
-#   4. the end-to-end suites of Tests/e2e (but foundation.sh and faults.sh, which test the
-#      embedded cluster's own lifecycle and PostgreSQL crashes), each on a fresh database.
+#   4. the end-to-end suites of Tests/e2e (but foundation.sh, faults.sh and demo.sh, which test the
+#      embedded cluster's own lifecycle, PostgreSQL crashes and make demo), each on a fresh database.
 # Needs the Citus extension installed for the PostgreSQL server; says how to get it when not.
 #
 # `run.sh --check` only checks that PostgreSQL and Citus are installed (make test-citus runs it
@@ -72,7 +72,7 @@ fi
 if [[ " $SKIP " != *" e2e "* ]]; then
     export CORRELATOR_E2E_DATABASE=$HERE/new-database.sh CORRELATOR_BIN
     for suite in ${CITUS_E2E:-$(cd "$ROOT/Tests/e2e" && ls *.sh)}; do
-        case $suite in foundation.sh|faults.sh) continue ;; esac
+        case $suite in foundation.sh|faults.sh|demo.sh) continue ;; esac
         echo "== e2e $suite"
         bash "$ROOT/Tests/e2e/$suite"
         result "e2e $suite" $?

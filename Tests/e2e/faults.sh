@@ -51,9 +51,6 @@ pg_start() {
         -o "-c listen_addresses='' -k '$DATA/run' -c unix_socket_permissions=0700" start >/dev/null
 }
 sql() { psql -h "$DATA/run" -U correlator -d correlator -Atq -F ' ' -c "$1"; }
-alive() {  # alive PID: the process exists and is not a zombie
-    case "$(ps -o stat= -p "$1" 2>/dev/null)" in ""|Z*) return 1 ;; *) return 0 ;; esac
-}
 pg_kill() {  # SIGKILL to the postmaster and every backend at once: a crash, not a shutdown
     local postmaster children
     postmaster=$(head -1 "$DATA/postgres/postmaster.pid")

@@ -43,6 +43,11 @@ finish() {
     [ "$E2E_FAILED" -eq 0 ]
 }
 
+alive() {  # alive PID: the process exists and is not a zombie (an exited PostgreSQL that
+    # pg_ctl daemonised is reparented, and its new parent may reap it later)
+    case "$(ps -o stat= -p "$1" 2>/dev/null)" in ""|Z*) return 1 ;; *) return 0 ;; esac
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
