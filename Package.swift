@@ -48,10 +48,13 @@ let package = Package(
             dependencies: ["ProtobufWire", "CSnappy"],
             swiftSettings: swiftSettings
         ),
+        // libdeflate inflates pprof and request bodies; CompressNIO (zlib) compresses.
+        .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(
             name: "ProfileIndex",
             dependencies: [
                 "ProtobufWire",
+                "CLibdeflate",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -78,5 +78,7 @@ done
 
 "$BIN" profile throughput "$TMP/big.pb.gz" --iterations 5 >"$TMP/throughput.txt"
 get() { sed -n "s/^$1 //p" "$TMP/throughput.txt"; }
+row "inflate big ($(get decompressed_mb) MB) MB/s, libdeflate" "$(get libdeflate_mbps)" "$(get inflate_mbps)" \
+    "$(python3 -c "print(f'{$(get inflate_seconds) / $(get libdeflate_seconds):.2f}x')")" "peer = zlib inflate (CompressNIO, exact-size buffer); ratio = speedup; the decoder inflates with libdeflate"
 row "decode+summarise big ($(get decompressed_mb) MB) MB/s" "$(get decode_summarise_mbps)" "$(get inflate_mbps)" \
-    "$(python3 -c "print(f'{$(get decode_summarise_seconds) / $(get inflate_seconds):.2f}x')")" "peer = zlib inflate alone; ratio = time vs inflate (target <= 2x)"
+    "$(python3 -c "print(f'{$(get decode_summarise_seconds) / $(get inflate_seconds):.2f}x')")" "peer = zlib inflate alone, same bytes; ratio = time vs inflate (target <= 1.2x)"
