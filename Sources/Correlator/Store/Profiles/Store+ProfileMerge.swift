@@ -173,8 +173,8 @@ extension Store {
               AND start_ts >= timestamptz 'epoch' + \(from / 1000) * interval '1 microsecond'
               AND start_ts < timestamptz 'epoch' + \(to / 1000) * interval '1 microsecond'
             """, logger: logger)
-        for try await (fingerprint, start, duration, period, ids, values) in rows.decode((Int64, Int64, Int64, Int64, [Int64], [Int64]).self) {
-            try body(ProfileStackRow(seriesFingerprint: fingerprint, startNanos: start, durationNanos: duration, period: period, stackIDs: ids, values: values))
+        for try await (fingerprint, start, duration, period, ids, values) in rows.decode((Int64, Int64, Int64, Int64, BigintArray, BigintArray).self) {
+            try body(ProfileStackRow(seriesFingerprint: fingerprint, startNanos: start, durationNanos: duration, period: period, stackIDs: ids.values, values: values.values))
         }
     }
 
@@ -193,9 +193,9 @@ extension Store {
             """, logger: logger)
         var stacks: [Int64: [Int64]] = [:]
         var functionIDs = Set<Int64>()
-        for try await (id, functions) in stackRows.decode((Int64, [Int64]).self) {
-            stacks[id] = functions
-            functionIDs.formUnion(functions)
+        for try await (id, functions) in stackRows.decode((Int64, BigintArray).self) {
+            stacks[id] = functions.values
+            functionIDs.formUnion(functions.values)
         }
         let functionRows = try await client.query("""
             SELECT function_id, name, filename FROM functions WHERE function_id = ANY(\(Array(functionIDs))::bigint[])

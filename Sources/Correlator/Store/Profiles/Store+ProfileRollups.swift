@@ -33,10 +33,10 @@ extension Store {
                 WHERE s.tenant = h.tenant AND s.series_fp = h.series_fp
                   AND s.start_ts >= h.hour AND s.start_ts < h.hour + interval '1 hour')
             """, logger: logger)
-        for try await (fingerprint, hour, profiles, start, duration, period, ids, values) in rollups.decode((Int64, Int64, Int, Int64, Int64, Int64, [Int64], [Int64]).self) {
+        for try await (fingerprint, hour, profiles, start, duration, period, ids, values) in rollups.decode((Int64, Int64, Int, Int64, Int64, Int64, BigintArray, BigintArray).self) {
             usedSeries.append(fingerprint)
             usedHours.append(hour)
-            try body(ProfileStackRow(seriesFingerprint: fingerprint, startNanos: start, durationNanos: duration, period: period, stackIDs: ids, values: values, profiles: profiles))
+            try body(ProfileStackRow(seriesFingerprint: fingerprint, startNanos: start, durationNanos: duration, period: period, stackIDs: ids.values, values: values.values, profiles: profiles))
         }
         let rows = try await client.query("""
             SELECT series_fp, start_unix_nano, duration_ns, period, stack_ids, stack_values FROM profile_stacks
@@ -46,8 +46,8 @@ extension Store {
               AND (series_fp, (floor(extract(epoch FROM start_ts) / 3600) * 3600)::bigint) NOT IN (
                 SELECT fp, hour FROM unnest(\(usedSeries)::bigint[], \(usedHours)::bigint[]) AS used(fp, hour))
             """, logger: logger)
-        for try await (fingerprint, start, duration, period, ids, values) in rows.decode((Int64, Int64, Int64, Int64, [Int64], [Int64]).self) {
-            try body(ProfileStackRow(seriesFingerprint: fingerprint, startNanos: start, durationNanos: duration, period: period, stackIDs: ids, values: values))
+        for try await (fingerprint, start, duration, period, ids, values) in rows.decode((Int64, Int64, Int64, Int64, BigintArray, BigintArray).self) {
+            try body(ProfileStackRow(seriesFingerprint: fingerprint, startNanos: start, durationNanos: duration, period: period, stackIDs: ids.values, values: values.values))
         }
     }
 

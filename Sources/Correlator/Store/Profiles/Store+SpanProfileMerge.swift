@@ -52,9 +52,10 @@ extension Store {
         // Each profile counts once per group; legacy rows are decoded once per profile.
         var counted = Set<[String]>()
         var legacy: [String: (raw: ByteBuffer, fingerprint: Int64, spans: Set<String>)] = [:]
-        for try await (spanID, profileID, fingerprint, start, duration, period, ids, values, raw) in rows.decode(
-            (String, String, Int64, Int64, Int64, Int64, [Int64]?, [Int64]?, ByteBuffer?).self
+        for try await (spanID, profileID, fingerprint, start, duration, period, idArray, valueArray, raw) in rows.decode(
+            (String, String, Int64, Int64, Int64, Int64, BigintArray?, BigintArray?, ByteBuffer?).self
         ) {
+            let ids = idArray?.values, values = valueArray?.values
             guard let index = indexBySeries[fingerprint] else { continue }
             for group in groupsOf[spanID] ?? [] {
                 if counted.insert([profileID, String(group)]).inserted {
