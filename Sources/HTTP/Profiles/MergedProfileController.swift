@@ -243,7 +243,9 @@ struct MergedProfileController {
     }
 }
 
-struct MergedFlameGraphResponse: ResponseEncodable, Sendable {
+/// `{"sample_type":{"type","unit"},"profiles","spans"?,"total","root"}`, written by hand as
+/// `FlameGraphNode.appendJSON` says why.
+struct MergedFlameGraphResponse: ResponseGenerator, Sendable {
     var sampleType: ProfileValueType
     var profiles: Int
     /// With a span group: the spans whose samples were merged.
@@ -251,8 +253,24 @@ struct MergedFlameGraphResponse: ResponseEncodable, Sendable {
     var total: Int64
     var root: FlameGraphNode
 
-    enum CodingKeys: String, CodingKey {
-        case sampleType = "sample_type", profiles, spans, total, root
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+        buffer.writeStaticString("{\"sample_type\":{\"type\":")
+        JSONText.appendString(sampleType.type, to: &buffer)
+        buffer.writeStaticString(",\"unit\":")
+        JSONText.appendString(sampleType.unit, to: &buffer)
+        buffer.writeStaticString("},\"profiles\":")
+        buffer.writeString(String(profiles))
+        if let spans {
+            buffer.writeStaticString(",\"spans\":")
+            buffer.writeString(String(spans))
+        }
+        buffer.writeStaticString(",\"total\":")
+        buffer.writeString(String(total))
+        buffer.writeStaticString(",\"root\":")
+        root.appendJSON(to: &buffer)
+        buffer.writeStaticString("}")
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
 }
 
