@@ -106,29 +106,29 @@ def grpc_sender(address):
     return send
 
 
+def http_sender(url):
+    """A function sending one request over one kept-alive HTTP connection; True when acknowledged."""
+    parsed = urllib.parse.urlparse(url)
+    headers = {"Content-Type": "application/x-protobuf"}
+    connection = [http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)]
+
+    def send(body):
+        try:
+            connection[0].request("POST", "/v1/traces", body=body, headers=headers)
+            response = connection[0].getresponse()
+            response.read()
+            return response.status == 200
+        except (OSError, http.client.HTTPException):
+            connection[0].close()
+            connection[0] = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+            return False
+    return send
+
+
 def worker(url, seconds, worker_id, spans, results):
     body, offsets = build_template(spans)
-    if url.startswith("grpc://"):
-        send = grpc_sender(url[len("grpc://"):])
-        requests = errors = counter = 0
-        deadline = time.monotonic() + seconds
-        prefix = struct.pack(">IQ", os.getpid(), worker_id)[:8]
-        while time.monotonic() < deadline:
-            counter += 1
-            for index, (trace_at, span_at) in enumerate(offsets):
-                body[trace_at:trace_at + 16] = prefix + struct.pack(">IHH", counter, index // 64, 1)
-                body[span_at:span_at + 8] = struct.pack(">IHH", counter, worker_id + 1, index + 1)
-            if send(bytes(body)):
-                requests += 1
-            else:
-                errors += 1
-        results.put((requests, errors, time.process_time()))
-        return
-    parsed = urllib.parse.urlparse(url)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-    headers = {"Content-Type": "application/x-protobuf"}
-    requests = errors = 0
-    counter = 0
+    send = grpc_sender(url[len("grpc://"):]) if url.startswith("grpc://") else http_sender(url)
+    requests = errors = counter = 0
     deadline = time.monotonic() + seconds
     prefix = struct.pack(">IQ", os.getpid(), worker_id)[:8]
     while time.monotonic() < deadline:
@@ -137,20 +137,11 @@ def worker(url, seconds, worker_id, spans, results):
             # 8 traces per request; trace id = worker, request, trace; span id = request, index.
             body[trace_at:trace_at + 16] = prefix + struct.pack(">IHH", counter, index // 64, 1)
             body[span_at:span_at + 8] = struct.pack(">IHH", counter, worker_id + 1, index + 1)
-        try:
-            connection.request("POST", "/v1/traces", body=bytes(body), headers=headers)
-            response = connection.getresponse()
-            response.read()
-            if response.status == 200:
-                requests += 1
-            else:
-                errors += 1
-        except (OSError, http.client.HTTPException):
+        if send(bytes(body)):
+            requests += 1
+        else:
             errors += 1
-            connection.close()
-            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-    cpu = time.process_time()
-    results.put((requests, errors, cpu))
+    results.put((requests, errors, time.process_time()))
 
 
 def main():
