@@ -39,11 +39,7 @@ struct UIController {
     /// Runs a page handler; an error becomes an error page with the error's status.
     private func page(_ request: Request, _ context: CorrelatorRequestContext, _ body: () async throws -> Response) async -> Response {
         do {
-            do {
-                return try await body()
-            } catch {
-                throw DatabaseFailure.httpError(for: error, what: "building the page") ?? error
-            }
+            return try await withDatabaseErrors(during: "building the page", body)
         } catch let error as HTTPError {
             let heading = error.status == .notFound ? "Not found" : "\(error.status.code) \(error.status.reasonPhrase)"
             var response = renderer.error(error.status, heading: heading, message: error.body ?? error.status.reasonPhrase)
