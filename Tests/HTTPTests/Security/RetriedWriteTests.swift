@@ -21,7 +21,7 @@ struct RetriedWriteTests {
 
     /// An exposition whose exemplar carries no timestamp, as most clients expose them: the
     /// server stamps it with the time it arrives, so a retry reaches the database with another
-    /// timestamp than its first attempt, and the primary key `(tenant, series_fp, ts)` cannot
+    /// timestamp than its first attempt, and the primary key `(series_fp, ts, tenant)` cannot
     /// tell them apart. Only the writer's "same exemplar as the series' latest" rule can.
     static let exposition = ByteBuffer(string: """
         # TYPE retry_seconds histogram

@@ -14,9 +14,9 @@ import PostgresNIO
 ///   shard group. `span_profiles` cannot go by trace id: its key (tenant, profile id, start,
 ///   span id) does not hold it, and most rows have none (Go's pprof labels carry only
 ///   `span_id`); NULL cannot be a distribution value.
-/// * `exemplars` by `series_fp`: its key (tenant, series, time) holds it, and the writes'
+/// * `exemplars` by `series_fp`: its key (series, time, tenant) holds it, and the writes'
 ///   deduplication and `query_exemplars` read one series at a time. Trace id is nullable and
-///   outside the key, so a trace's exemplars are a parallel fan-out of one index probe per
+///   outside the key, so a trace's exemplars are a parallel fan-out of one hash-index probe per
 ///   shard.
 /// * `profile_stacks` and `profile_stacks_hourly` by `series_fp`, co-located: merges read a
 ///   selector's series, and the rollup job joins the two on the series.

@@ -12,7 +12,7 @@ extension Store {
     /// so every scrape (and every remote-write retry) delivers it again. Two rules make the
     /// repeats disappear:
     ///
-    /// 1. **Same series, same timestamp**: the primary key `(tenant, series_fp, ts)` and
+    /// 1. **Same series, same timestamp**: the primary key `(series_fp, ts, tenant)` and
     ///    `ON CONFLICT DO NOTHING` drop it. This covers exemplars that carry their own timestamp
     ///    and remote-write retries.
     /// 2. **Same series, same exemplar labels and value as the latest stored exemplar of that
