@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "Exemplars", "ProfileIndex", "Rules", "ProtobufWire",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PostgresNIO
 
 #if canImport(Glibc)
@@ -65,6 +66,16 @@ public struct EmbeddedPostgres: Sendable {
     /// command (`migrate`, `rules evaluate`) must then leave it running.
     @discardableResult
     public func start() async throws -> Bool {
+        // initdb and pg_ctl are waited for with a blocking waitpid: on NIO's thread pool, not on
+        // a thread of Swift Concurrency (the event loops, in `serve`: EventLoopExecutor).
+        let adopted = try await NIOThreadPool.singleton.runIfActive { try startCluster() }
+        try await createDatabaseIfMissing()
+        return !adopted
+    }
+
+    /// The blocking part of ``start()``: creates the cluster if needed and starts (or adopts) it.
+    /// Returns whether a running server was adopted.
+    private func startCluster() throws -> Bool {
         let user = try serviceUser()
         try prepareDirectories(user: user)
         if !FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") {
@@ -82,8 +93,7 @@ public struct EmbeddedPostgres: Sendable {
             logger.info("starting PostgreSQL", metadata: ["socket": "\(socketDirectory)", "shared_buffers": "\(sharedBuffers)"])
             try run(binaries.pgCtl, ["-D", clusterDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"], as: user)
         }
-        try await createDatabaseIfMissing()
-        return !adopted
+        return adopted
     }
 
     /// A quarter of the memory, PostgreSQL's advice for a server it has to itself, between

@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// Stops the embedded cluster when the service group shuts down. It is the first service of
@@ -13,6 +14,8 @@ public struct EmbeddedPostgresService: Service {
     public func run() async throws {
         // Returns on graceful shutdown, throws on cancellation: stop the cluster either way.
         try? await gracefulShutdown()
-        try cluster.stop()
+        // pg_ctl stop blocks in waitpid: on NIO's thread pool, not on an event loop.
+        let cluster = self.cluster
+        try await NIOThreadPool.singleton.runIfActive { try cluster.stop() }
     }
 }

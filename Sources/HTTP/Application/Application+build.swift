@@ -13,12 +13,12 @@ public func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     var services: [any Service] = []
-    try ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
+    try await ListenAddressCheck.ensureAvailable(host: configuration.listenHost, port: configuration.listenPort)
     if let grpc = configuration.grpcListen {
         if grpc.port != 0, grpc.port == configuration.listenPort, grpc.host == configuration.listenHost {
             throw ListenAddressError(host: grpc.host, port: grpc.port, reason: "HTTP (--listen) and OTLP/gRPC (--grpc-listen) cannot share a port")
         }
-        try ListenAddressCheck.ensureAvailable(host: grpc.host, port: grpc.port, flag: "--grpc-listen")
+        try await ListenAddressCheck.ensureAvailable(host: grpc.host, port: grpc.port, flag: "--grpc-listen")
     }
     // Everything that can fail on bad configuration is read before the database starts.
     let migrator = try Migrator(directory: configuration.migrationsDirectory, logger: logger)

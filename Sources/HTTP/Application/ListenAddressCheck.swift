@@ -3,13 +3,13 @@ import NIOPosix
 
 /// Fails fast when the listen address is taken, before the embedded database is started.
 enum ListenAddressCheck {
-    static func ensureAvailable(host: String, port: Int, flag: String = "--listen") throws {
+    static func ensureAvailable(host: String, port: Int, flag: String = "--listen") async throws {
         guard port != 0 else { return }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
         do {
-            let channel = try bootstrap.bind(host: host, port: port).wait()
-            try channel.close().wait()
+            let channel = try await bootstrap.bind(host: host, port: port).get()
+            try await channel.close()
         } catch {
             throw ListenAddressError(host: host, port: port, reason: "\(error)", flag: flag)
         }
