@@ -1,5 +1,6 @@
 import Correlator
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import PostgresNIO
@@ -75,7 +76,11 @@ public func buildApplication(
 
     var app = Application(
         router: buildRouter(store: store, configuration: configuration, ruleManager: ruleManager, ingestGate: ingestGate, certificates: certificates),
-        server: try certificates.map { try .tls(.http1(), tlsConfiguration: $0.serverConfiguration()) } ?? .http1(),
+        server: .pinnedToEventLoops { [tls = try certificates?.serverConfiguration()] responder in
+            let http1 = HTTP1Channel(responder: responder)
+            guard let tls else { return http1 }
+            return try TLSChannel(http1, tlsConfiguration: tls)
+        },
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.listenPort),
             serverName: "correlator"
