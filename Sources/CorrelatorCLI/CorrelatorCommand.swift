@@ -1,5 +1,4 @@
 import ArgumentParser
-import HTTP
 
 @main
 struct CorrelatorCommand: AsyncParsableCommand {
@@ -10,21 +9,4 @@ struct CorrelatorCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, MigrateCommand.self, RulesCommand.self, ProfileCommand.self],
         defaultSubcommand: ServeCommand.self
     )
-
-    /// ArgumentParser's `main`, except that `serve` first makes NIO's event loops the executor
-    /// of Swift Concurrency (``EventLoopExecutor``). The other commands keep the default: they
-    /// do no network I/O worth it, and `profile` would pay for starting the loops.
-    static func main() async {
-        do {
-            var command = try await asyncParseAsRoot(nil)
-            if command is ServeCommand { EventLoopExecutor.install() }
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
-    }
 }

@@ -67,7 +67,7 @@ public struct EmbeddedPostgres: Sendable {
     @discardableResult
     public func start() async throws -> Bool {
         // initdb and pg_ctl are waited for with a blocking waitpid: on NIO's thread pool, not on
-        // a thread of Swift Concurrency (the event loops, in `serve`: EventLoopExecutor).
+        // a thread of Swift Concurrency, which may be an event loop (EventLoopPinnedChannel).
         let adopted = try await NIOThreadPool.singleton.runIfActive { try startCluster() }
         try await createDatabaseIfMissing()
         return !adopted
