@@ -66,8 +66,8 @@ public struct EmbeddedPostgres: Sendable {
     /// command (`migrate`, `rules evaluate`) must then leave it running.
     @discardableResult
     public func start() async throws -> Bool {
-        // initdb and pg_ctl are waited for with a blocking waitpid: on NIO's thread pool, not on
-        // a thread of Swift Concurrency, which may be an event loop (EventLoopPinnedChannel).
+        // initdb and pg_ctl are waited for with a blocking waitpid (seconds, for initdb): on NIO's
+        // thread pool, not on one of the two threads of Swift Concurrency's pool.
         let adopted = try await NIOThreadPool.singleton.runIfActive { try startCluster() }
         try await createDatabaseIfMissing()
         return !adopted

@@ -14,7 +14,7 @@ public struct EmbeddedPostgresService: Service {
     public func run() async throws {
         // Returns on graceful shutdown, throws on cancellation: stop the cluster either way.
         try? await gracefulShutdown()
-        // pg_ctl stop blocks in waitpid: on NIO's thread pool, not on an event loop.
+        // pg_ctl stop blocks in waitpid: on NIO's thread pool, not on Swift Concurrency's.
         let cluster = self.cluster
         try await NIOThreadPool.singleton.runIfActive { try cluster.stop() }
     }

@@ -11,10 +11,10 @@ import NIOCore
 /// `GET /healthz` p50 0.61 -> 0.48 ms and trace→profiles p50 2.13 -> 1.92 ms, means of six
 /// interleaved runs at 100 requests/s, release build.)
 ///
-/// Nothing a handler runs may block its thread waiting for I/O of the same event loop: no
-/// `EventLoopFuture.wait()` (ListenAddressCheck awaits its bind), and `initdb`/`pg_ctl`, waited
-/// for with `waitpid`, run on NIO's thread pool. CPU work (decoding a large profile) holds the
-/// loop as long as it runs, as it held a thread of the pool before: both have one per core.
+/// Nothing a handler runs may block its thread waiting for I/O of the same event loop (no
+/// `EventLoopFuture.wait()`; NIO stops the process on it). CPU work (decoding a large profile)
+/// holds the loop as long as it runs, as it held a thread of the pool before: both have one
+/// thread per core.
 ///
 /// Installing NIO's event loops as the global executor as well
 /// (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`) is
