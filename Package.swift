@@ -10,7 +10,10 @@ let package = Package(
     name: "correlator",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "correlator", targets: ["CorrelatorCLI"])
+        // `correlator` runs `profile …` itself and hands the rest to `correlator-server` beside it:
+        // a small binary starts fast (Sources/CorrelatorCLI).
+        .executable(name: "correlator", targets: ["CorrelatorCLI"]),
+        .executable(name: "correlator-server", targets: ["CorrelatorServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -105,10 +108,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `correlator profile …`, shared by both executables.
+        .target(
+            name: "ProfileCommands",
+            dependencies: [
+                "ProfileIndex",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "CorrelatorCLI",
+            dependencies: ["ProfileCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CorrelatorServer",
             dependencies: [
-                "HTTP",
+                "HTTP", "ProfileCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

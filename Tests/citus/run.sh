@@ -24,7 +24,7 @@ SKIP=${CITUS_SKIP:-}
 source "$HERE/cluster.bash"
 citus_check || exit 2
 [ "${1:-}" = --check ] && exit 0
-[ -x "$CORRELATOR_BIN" ] || { echo "test-citus: $CORRELATOR_BIN not built (swift build --product correlator)" >&2; exit 2; }
+[ -x "$CORRELATOR_BIN" ] || { echo "test-citus: $CORRELATOR_BIN not built (make build CONFIG=debug)" >&2; exit 2; }
 
 echo "test-citus: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), Citus $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SHAREDIR/extension/citus.control"); coordinator and two workers under $CLUSTER_TMP"
 start_citus_cluster || { echo "test-citus: could not set up the cluster"; exit 1; }

@@ -3,12 +3,14 @@ import Foundation
 import ProfileIndex
 
 /// `correlator profile …`: reports on pprof files, reading like `go tool pprof`.
-struct ProfileCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ProfileCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "Summarise pprof files: top functions, label tags, diffs.",
         subcommands: [ProfileTopCommand.self, ProfileTagsCommand.self, ProfileDiffCommand.self, ProfileThroughputCommand.self]
     )
+
+    public init() {}
 }
 
 /// Reading and decoding a profile file for the subcommands.
@@ -44,11 +46,13 @@ enum ProfileFile {
     }
 }
 
-struct ProfileTopCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ProfileTopCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "top",
         abstract: "Functions by flat value, as `go tool pprof -top` prints them."
     )
+
+    public init() {}
 
     @Argument(help: "A pprof file (gzipped or not).") var file: String
     @Option(name: .customLong("sample-index"), help: "Sample type by name or number (default: the profile's default).") var sampleIndex: String?
@@ -56,7 +60,7 @@ struct ProfileTopCommand: ParsableCommand {
     @Option(name: .customLong("tagfocus"), help: "Only samples with label key=value[,value…] (repeatable).") var tagFocus: [String] = []
     @Flag(help: "An array of {function, file, flat, cum} in the sample type's unit, largest flat first.") var json = false
 
-    func run() throws {
+    public func run() throws {
         let filters = try tagFocus.map { text in
             guard let filter = LabelFilter(parsing: text) else { throw ValidationError("--tagfocus '\(text)': expected key=value") }
             return filter
@@ -71,17 +75,19 @@ struct ProfileTopCommand: ParsableCommand {
     }
 }
 
-struct ProfileTagsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ProfileTagsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "tags",
         abstract: "Label values and their share, as `go tool pprof -tags` prints them."
     )
+
+    public init() {}
 
     @Argument(help: "A pprof file (gzipped or not).") var file: String
     @Option(name: .customLong("sample-index"), help: "Sample type by name or number.") var sampleIndex: String?
     @Flag(help: "Per label key, each value's totals per sample type.") var json = false
 
-    func run() throws {
+    public func run() throws {
         let summary = try ProfileFile.load(file).summary()
         let index = try ProfileFile.sampleIndex(summary, sampleIndex, path: file)
         if json {
@@ -92,11 +98,13 @@ struct ProfileTagsCommand: ParsableCommand {
     }
 }
 
-struct ProfileDiffCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ProfileDiffCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Per-function change from BASE to NEW, BASE normalised to NEW's total (pprof -normalize)."
     )
+
+    public init() {}
 
     @Argument(help: "The baseline pprof file.") var base: String
     @Argument(help: "The new pprof file.") var new: String
@@ -104,7 +112,7 @@ struct ProfileDiffCommand: ParsableCommand {
     @Option(name: .customLong("nodecount"), help: "Show at most N functions (default 20).") var nodeCount = 20
     @Flag(help: "The whole diff as JSON.") var json = false
 
-    func run() throws {
+    public func run() throws {
         let baseSummary = try ProfileFile.load(base).summary()
         let newSummary = try ProfileFile.load(new).summary()
         guard let diff = ProfileDiff(base: baseSummary, new: newSummary, sampleType: sampleIndex) else {

@@ -7,17 +7,19 @@ import ProfileIndex
 /// Hidden: in-process decode + summarise throughput next to inflate alone of the same bytes,
 /// by zlib (the floor the benchmark compares with) and by libdeflate (what the decoder uses),
 /// for Benchmarks/profiles.sh. Prints `name value` lines.
-struct ProfileThroughputCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ProfileThroughputCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "throughput",
         abstract: "Measure decode+summarise speed against zlib inflate (benchmarks).",
         shouldDisplay: false
     )
 
+    public init() {}
+
     @Argument var file: String
     @Option var iterations = 5
 
-    func run() throws {
+    public func run() throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
         let buffer = ByteBuffer(bytes: bytes)
         let inflated = try GzipInflater.inflate(buffer, limit: 1 << 30)
