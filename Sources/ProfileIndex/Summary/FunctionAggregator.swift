@@ -331,22 +331,37 @@ struct FunctionAggregator {
             starts.append(keys.count)
         }
         if bits < 0x80, !nameHasNUL {
-            // For ASCII, String's order is the order of the bytes.
-            var order = [Int32](0..<Int32(chosen.count))
+            // For ASCII, String's order is the order of the bytes. Each key's first eight bytes,
+            // big-endian in an integer (zero-padded), order most pairs without touching the keys;
+            // equal prefixes fall back to comparing the whole keys.
+            var order: [(prefix: UInt64, index: Int32)] = []
+            order.reserveCapacity(chosen.count)
+            keys.withUnsafeBufferPointer { keys in
+                for index in chosen.indices {
+                    var prefix: UInt64 = 0
+                    let start = starts[index]
+                    let end = Swift.min(start + 8, starts[index + 1])
+                    for position in start..<(start + 8) {
+                        prefix = prefix << 8 | UInt64(position < end ? keys[position] : 0)
+                    }
+                    order.append((prefix, Int32(index)))
+                }
+            }
             keys.withUnsafeBufferPointer { keys in
                 starts.withUnsafeBufferPointer { starts in
                     let base = keys.baseAddress!
                     order.sort { left, right in
-                        let leftStart = starts[Int(left)]
-                        let leftCount = starts[Int(left) + 1] - leftStart
-                        let rightStart = starts[Int(right)]
-                        let rightCount = starts[Int(right) + 1] - rightStart
+                        if left.prefix != right.prefix { return left.prefix < right.prefix }
+                        let leftStart = starts[Int(left.index)]
+                        let leftCount = starts[Int(left.index) + 1] - leftStart
+                        let rightStart = starts[Int(right.index)]
+                        let rightCount = starts[Int(right.index) + 1] - rightStart
                         let compared = memcmp(base + leftStart, base + rightStart, Swift.min(leftCount, rightCount))
                         return compared != 0 ? compared < 0 : leftCount < rightCount
                     }
                 }
             }
-            chosen = order.map { chosen[Int($0)] }
+            chosen = order.map { chosen[Int($0.index)] }
         } else {
             chosen.sort { left, right in
                 let l = functions[Int(left)]

@@ -1,3 +1,5 @@
+import Dispatch
+
 extension Profile {
     /// Summarises the samples that pass every filter (all samples without filters): totals,
     /// flat and cum per function and totals per label value, for every sample type.
@@ -57,7 +59,26 @@ extension Profile {
         filters: [LabelFilter]
     ) -> ProfileSummary {
         let totals = aggregator.totals
-        let functions = aggregator.nonZeroSummariesByName(self.functions)
+        let functions: [FunctionSummary]
+        let labels: [LabelSummary]
+        if self.labels.count >= Self.concurrentLabelSummaryMinimum {
+            // Both halves are sequential work after decoding; on two cores they overlap
+            // (8.4 MB profile of Benchmarks/profiles.sh: 1.4 ms functions, 0.7 ms labels).
+            nonisolated(unsafe) var functionHalf: [FunctionSummary] = []
+            nonisolated(unsafe) var labelHalf: [LabelSummary] = []
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                if half == 0 {
+                    functionHalf = aggregator.nonZeroSummariesByName(self.functions)
+                } else {
+                    labelHalf = labelSummaries(labelTotals, seen: labelSeen, typeCount: sampleTypes.count)
+                }
+            }
+            functions = functionHalf
+            labels = labelHalf
+        } else {
+            functions = aggregator.nonZeroSummariesByName(self.functions)
+            labels = labelSummaries(labelTotals, seen: labelSeen, typeCount: sampleTypes.count)
+        }
         return ProfileSummary(
             sampleTypes: sampleTypes,
             defaultSampleTypeIndex: defaultSampleTypeIndex,
@@ -71,25 +92,43 @@ extension Profile {
             totals: totals,
             profileTotals: profileTotals ?? totals,
             functions: functions,
-            labels: labelSummaries(labelTotals, seen: labelSeen, typeCount: sampleTypes.count),
+            labels: labels,
             filters: filters
         )
     }
 
+    /// Label values from which the summary builds its label half on a second thread.
+    static let concurrentLabelSummaryMinimum = 1024
+
     private func labelSummaries(_ totals: [Int64], seen: [Bool]?, typeCount: Int) -> [LabelSummary] {
-        var byKey: [String: [LabelValueSummary]] = [:]
+        // Grouped by key with a scan of the few distinct keys, not a hash of each label's key
+        // (the decoder gives labels of one key the same String, so most comparisons are of
+        // identical storage).
+        var keys: [String] = []
+        var groups: [[LabelValueSummary]] = []
+        var lastKey = -1
         for (index, label) in labels.enumerated() {
-            let row = index * typeCount
-            let values = Array(totals[row..<(row + typeCount)])
             guard seen?[index] ?? true else { continue }
-            byKey[label.key, default: []].append(LabelValueSummary(value: label.displayValue, totals: values))
+            let row = index * typeCount
+            let value = LabelValueSummary(value: label.displayValue, totals: Array(totals[row..<(row + typeCount)]))
+            if lastKey < 0 || keys[lastKey] != label.key {
+                lastKey = keys.firstIndex(of: label.key) ?? -1
+                if lastKey < 0 {
+                    keys.append(label.key)
+                    groups.append([])
+                    lastKey = keys.count - 1
+                }
+            }
+            groups[lastKey].append(value)
         }
         let sortIndex = defaultSampleTypeIndex
-        return byKey.keys.sorted().map { key in
-            var values = byKey[key]!
+        return keys.indices.sorted { keys[$0] < keys[$1] }.map { group in
+            var values = groups[group]
             // Numeric labels that format alike (e.g. 1000 and 1024 bytes → "1kB") merge, as in pprof.
             var merged: [String: Int] = [:]
+            merged.reserveCapacity(values.count)
             var unique: [LabelValueSummary] = []
+            unique.reserveCapacity(values.count)
             for value in values {
                 if let existing = merged[value.value] {
                     for type in 0..<typeCount { unique[existing].totals[type] &+= value.totals[type] }
@@ -99,12 +138,12 @@ extension Profile {
                 }
             }
             values = unique
-            values.sort { left, right in
-                let l = left.totals.isEmpty ? 0 : abs(left.totals[sortIndex])
-                let r = right.totals.isEmpty ? 0 : abs(right.totals[sortIndex])
-                return l != r ? l > r : left.value < right.value
+            // Sorted by the default type's total (read once per value), then by value.
+            let weights = values.map { $0.totals.isEmpty ? 0 : abs($0.totals[sortIndex]) }
+            let order = values.indices.sorted { left, right in
+                weights[left] != weights[right] ? weights[left] > weights[right] : values[left].value < values[right].value
             }
-            return LabelSummary(key: key, values: values)
+            return LabelSummary(key: keys[group], values: order.map { values[$0] })
         }
     }
 }
