@@ -16,11 +16,17 @@ public struct CorrelatorConfiguration: Sendable {
     public var dataDirectory = ".correlator"
     /// An external PostgreSQL server; nil runs the embedded one.
     public var databaseURL: String?
-    /// Connections to PostgreSQL kept open even when idle, and the most opened at once. A new
-    /// backend plans its first statements slowly (catalog caches are per backend: ~80 ms to
-    /// parse the trace-links query, ~35 ms to bind it), so the pool keeps a few warm ones
-    /// instead of closing them after a minute idle and paying that again on the next burst.
-    public var databaseMinConnections = 4
+    /// Connections to PostgreSQL kept open even when idle, and the most opened at once.
+    ///
+    /// The minimum is 0 unless configured: with more, PostgresNIO 1.33.2's pool can stop the
+    /// process when PostgreSQL restarts (`precondition(minimumConcurrentConnections <=
+    /// stats.active)` in `PoolStateMachine.ConnectionGroup.createNewDemandConnectionIfPossible`,
+    /// hit by `make chaos` after a kill -9 of PostgreSQL: a request asked for a connection while
+    /// the pool, replacing its dead ones, counted fewer than the minimum). A new backend plans
+    /// its first statements slowly (catalog caches are per backend: ~80 ms to parse the
+    /// trace-links query, ~35 ms to bind it); the pool instead keeps the connections it opened
+    /// for an hour idle (``DatabaseTarget``).
+    public var databaseMinConnections = 0
     public var databaseMaxConnections = 20
     /// `shared_buffers` of the embedded cluster ("1GB"); nil sizes it from the memory
     /// (``EmbeddedPostgres/defaultSharedBuffers(memoryBytes:)``). An external server keeps its own.

@@ -44,15 +44,16 @@ public struct DatabaseTarget: Sendable {
     /// compiling it for a 26 ms execution (measured by `make soak`: p99 of GET
     /// /api/v1/traces/{id}/profiles went from 60 ms to 8 s).
     ///
-    /// The pool keeps `database_min_connections` open and lets idle ones above that live ten
-    /// minutes (PostgresNIO's default is one): a fresh backend's first trace-links queries take
-    /// ~150 ms (Benchmarks/correlation.sh saw them as its whole p99).
+    /// The pool keeps `database_min_connections` open (0 by default, see
+    /// ``CorrelatorConfiguration/databaseMinConnections``) and lets idle ones above that live an
+    /// hour (PostgresNIO's default is one minute): a fresh backend's first trace-links queries
+    /// take ~150 ms (Benchmarks/correlation.sh saw them as its whole p99).
     static func withSessionSettings(_ client: PostgresClient.Configuration, _ configuration: CorrelatorConfiguration) -> PostgresClient.Configuration {
         var client = client
         client.options.additionalStartupParameters.append(("jit", "off"))
         client.options.maximumConnections = configuration.databaseMaxConnections
         client.options.minimumConnections = min(configuration.databaseMinConnections, configuration.databaseMaxConnections)
-        client.options.connectionIdleTimeout = .seconds(600)
+        client.options.connectionIdleTimeout = .seconds(3600)
         return client
     }
 }
