@@ -78,5 +78,15 @@ check "gRPC port in use names --grpc-listen" fails_clearly "already in use; stop
     serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$(free_port)" --grpc-listen "127.0.0.1:$BUSY"
 check "a refused port did not leave PostgreSQL running" no_postgres busy
 
+# 7. `correlator` runs `profile …` itself and execs correlator-server for the rest: alone, it
+# still reads profiles, and a server command says which file is missing.
+mkdir -p "$E2E_TMP/alone" && cp "$CORRELATOR_BIN" "$E2E_TMP/alone/correlator"
+check "without correlator-server beside it, profile top still works" \
+    sh -c "'$E2E_TMP/alone/correlator' profile top '$E2E_ROOT/Tests/Fixtures/pprof-go119/heap.pb.gz' | grep -q '^Type: inuse_space'"
+check "without correlator-server beside it, serve fails naming it (exit 127)" \
+    sh -c "out=\$('$E2E_TMP/alone/correlator' serve 2>&1); [ \$? -eq 127 ] && echo \"\$out\" | grep -q 'cannot run $E2E_TMP/alone/correlator-server'"
+ln -s "$CORRELATOR_BIN" "$E2E_TMP/alone/linked"
+check "through a symbolic link, serve --help reaches correlator-server" sh -c "'$E2E_TMP/alone/linked' serve --help | grep -q -- '--database-url'"
+
 as_pg "$PGBIN/pg_ctl" -D "$EXT/db" -m fast -w stop >/dev/null
 finish
