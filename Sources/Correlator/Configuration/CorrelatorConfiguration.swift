@@ -16,17 +16,12 @@ public struct CorrelatorConfiguration: Sendable {
     public var dataDirectory = ".correlator"
     /// An external PostgreSQL server; nil runs the embedded one.
     public var databaseURL: String?
-    /// Connections to PostgreSQL kept open even when idle, and the most opened at once.
-    ///
-    /// The minimum is 0 unless configured: with more, PostgresNIO 1.33.2's pool can stop the
-    /// process when PostgreSQL restarts (`precondition(minimumConcurrentConnections <=
-    /// stats.active)` in `PoolStateMachine.ConnectionGroup.createNewDemandConnectionIfPossible`,
-    /// hit by `make chaos` after a kill -9 of PostgreSQL: a request asked for a connection while
-    /// the pool, replacing its dead ones, counted fewer than the minimum). A new backend plans
-    /// its first statements slowly (catalog caches are per backend: ~80 ms to parse the
-    /// trace-links query, ~35 ms to bind it); the pool instead keeps the connections it opened
-    /// for an hour idle (``DatabaseTarget``).
-    public var databaseMinConnections = 0
+    /// Connections to PostgreSQL opened at start in each pool, and the most opened at once. A new
+    /// backend plans its first statements slowly (catalog caches are per backend: ~80 ms to
+    /// parse the trace-links query, ~35 ms to bind it), so `serve` opens a few before the first
+    /// requests and the pools keep idle ones an hour instead of a minute. They are not a pool
+    /// minimum (``DatabaseTarget/withSessionSettings(_:_:)`` says why).
+    public var databaseMinConnections = 4
     public var databaseMaxConnections = 20
     /// `shared_buffers` of the embedded cluster ("1GB"); nil sizes it from the memory
     /// (``EmbeddedPostgres/defaultSharedBuffers(memoryBytes:)``). An external server keeps its own.

@@ -44,15 +44,20 @@ public struct DatabaseTarget: Sendable {
     /// compiling it for a 26 ms execution (measured by `make soak`: p99 of GET
     /// /api/v1/traces/{id}/profiles went from 60 ms to 8 s).
     ///
-    /// The pool keeps `database_min_connections` open (0 by default, see
-    /// ``CorrelatorConfiguration/databaseMinConnections``) and lets idle ones above that live an
-    /// hour (PostgresNIO's default is one minute): a fresh backend's first trace-links queries
-    /// take ~150 ms (Benchmarks/correlation.sh saw them as its whole p99).
+    /// The pool keeps no minimum of connections: with one, PostgresNIO 1.33.2's pool can stop the
+    /// process when PostgreSQL restarts (`precondition(minimumConcurrentConnections <=
+    /// stats.active)` in `PoolStateMachine.ConnectionGroup.createNewDemandConnectionIfPossible`,
+    /// hit twice by `make chaos` after a kill -9 of PostgreSQL: a request asked for a connection
+    /// while the pool, replacing its dead ones, counted fewer than the minimum). Instead
+    /// `serve` opens `database_min_connections` at start (``Store/warmConnections(_:)``) and
+    /// idle connections live an hour (PostgresNIO's default is one minute): a fresh backend's
+    /// first trace-links queries take ~150 ms (Benchmarks/correlation.sh saw them as its whole
+    /// p99).
     static func withSessionSettings(_ client: PostgresClient.Configuration, _ configuration: CorrelatorConfiguration) -> PostgresClient.Configuration {
         var client = client
         client.options.additionalStartupParameters.append(("jit", "off"))
         client.options.maximumConnections = configuration.databaseMaxConnections
-        client.options.minimumConnections = min(configuration.databaseMinConnections, configuration.databaseMaxConnections)
+        client.options.minimumConnections = 0
         client.options.connectionIdleTimeout = .seconds(3600)
         return client
     }
@@ -75,7 +80,6 @@ extension PostgresClient.Configuration {
         configuration.options.additionalStartupParameters.removeAll { $0.0 == "statement_timeout" }
         configuration.options.additionalStartupParameters.append(("statement_timeout", "\(milliseconds)"))
         configuration.options.maximumConnections = max(1, maximumConnections)
-        configuration.options.minimumConnections = min(configuration.options.minimumConnections, configuration.options.maximumConnections)
         return configuration
     }
 }

@@ -36,6 +36,28 @@ public struct Store: Sendable {
         try await migrator.migrate(client)
     }
 
+    /// Opens `connections` connections in each pool (readers and ingest writers) with as many
+    /// concurrent `SELECT 1`, so the first requests find them open. The pools keep no minimum
+    /// (``DatabaseTarget/withSessionSettings(_:_:)``) and close a connection after an hour idle.
+    /// A failure only means fewer warm connections: it is logged, not thrown.
+    public func warmConnections(_ connections: Int) async {
+        guard connections > 0 else { return }
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            for pool in [client, writer] {
+                for _ in 0..<connections {
+                    group.addTask {
+                        do {
+                            _ = try await pool.query("SELECT 1", logger: logger).collect()
+                        } catch {
+                            logger.debug("warming a database connection failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Ready = reachable and no migration pending. Returns the reason when not ready.
     public func readiness() async -> String? {
         do {

@@ -89,6 +89,7 @@ public func buildApplication(
         logger: logger
     )
     let migrate = configuration.migrate
+    let warmConnections = min(configuration.databaseMinConnections, configuration.databaseMaxConnections)
     app.beforeServerStarts {
         try await store.checkReachable()
         if migrate {
@@ -96,6 +97,7 @@ public func buildApplication(
         } else if let reason = await store.readiness() {
             logger.warning("serving with --no-migrate while \(reason)")
         }
+        await store.warmConnections(warmConnections)
         logger.info("database ready", metadata: ["database": "\(target)"])
         databaseReady.open()
     }
