@@ -137,6 +137,7 @@ let package = Package(
             name: "ExemplarsBench",
             dependencies: [
                 "Exemplars",
+                "ProtobufWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -66,6 +66,17 @@ print(json.dumps(answer))' "$answer" "$server0" "$server1" "$db0" "$db1" "$E2E_T
 postmaster=$(pgrep -f -- "-D $E2E_TMP/bench/data/postgres" | head -1)
 prometheus_pid=$(pgrep -f -- "--storage.tsdb.path=$E2E_TMP/prometheus/data" | head -1)
 
+# Worst case: every series carries a new exemplar (issue 23 wants >= 1.0x Prometheus). Variants
+# of the store measured on it (the index variants are in migrations/0015's header):
+#   main as shipped (one row per exemplar, key + hash trace index)      0.47-0.54x; CPU/request
+#     Correlator 0.82-1.21 ms + PostgreSQL 0.91-1.16 ms vs Prometheus 0.81-1.03 ms
+#   prototype, not shipped: one row per request holding every column as an array (no per-series
+#   deduplication, no series rows, no queries), same run and generator:
+#     + GIN on the trace ids                                           0.67x; CPU 0.82 + 0.51 ms
+#     + GIN on the trace ids and on the series fingerprints            0.98x; CPU 0.64 + 0.48 ms
+#       (Prometheus 0.81-1.01 ms/request in those runs)
+#   So even that layout, before the deduplication and queries it would still need, spends more
+#   CPU per request than Prometheus does on the whole request.
 PAYLOAD="100 100"
 "$BENCH" load "$CORRELATOR_URL/api/v1/write" 2 "$CONCURRENCY" >/dev/null   # warm-up
 corr=$(load "$CORRELATOR_URL/api/v1/write" "$CORRELATOR_PID" "$postmaster")
@@ -79,17 +90,22 @@ mixed_corr=$(load "$CORRELATOR_URL/api/v1/write" "$CORRELATOR_PID" "$postmaster"
 mixed_prom=$(load "http://127.0.0.1:$prom_port/api/v1/write" "$prometheus_pid")
 for kind in requests_per_s exemplars_per_s; do
     c=$(field "$corr" $kind); p=$(field "$prom" $kind)
-    row "exemplars: remote write $kind" "$c" "$p" "$(ratio "$c" "$p")" "peer: Prometheus 2.42; failed $(field "$corr" failed)/$(field "$prom" failed)"
+    row "exemplars: remote write $kind" "$c" "$p" "$(ratio "$c" "$p")" "every series a new exemplar; target >= 1.0x; peer: Prometheus 2.42; failed $(field "$corr" failed)/$(field "$prom" failed)"
 done
-# Where the CPU goes, per 100-exemplar request (two cores in all): Correlator's process plus its
-# PostgreSQL against Prometheus; the load generator's share is the same work on both sides.
-c=$(field "$corr" server_cpu_ms_per_request); d=$(field "$corr" db_cpu_ms_per_request); p=$(field "$prom" server_cpu_ms_per_request)
-both=$(python3 -c "import sys; print(round(float(sys.argv[1]) + float(sys.argv[2]), 3))" "$c" "$d")
-row "exemplars: remote write CPU ms/request" "$both" "$p" "$(ratio "$both" "$p")" "lower is better: correlator $c + postgresql $d; load generator $(field "$corr" client_cpu_ms_per_request)/$(field "$prom" client_cpu_ms_per_request)"
+# Where the CPU goes, per request (two cores in all): Correlator's process plus its PostgreSQL
+# against Prometheus; the load generator's share is the same work on both sides.
+cpu_row() {
+    local title=$1 ours=$2 theirs=$3 c d p both
+    c=$(field "$ours" server_cpu_ms_per_request); d=$(field "$ours" db_cpu_ms_per_request); p=$(field "$theirs" server_cpu_ms_per_request)
+    both=$(python3 -c "import sys; print(round(float(sys.argv[1]) + float(sys.argv[2]), 3))" "$c" "$d")
+    row "$title" "$both" "$p" "$(ratio "$both" "$p")" "lower is better: correlator $c + postgresql $d; load generator $(field "$ours" client_cpu_ms_per_request)/$(field "$theirs" client_cpu_ms_per_request)"
+}
+cpu_row "exemplars: remote write CPU ms/request" "$corr" "$prom"
 for kind in requests_per_s samples_per_s; do
     c=$(field "$mixed_corr" $kind); p=$(field "$mixed_prom" $kind)
-    row "exemplars: remote write mixed $kind" "$c" "$p" "$(ratio "$c" "$p")" "500 series a request, 1% with an exemplar; peer: Prometheus 2.42; failed $(field "$mixed_corr" failed)/$(field "$mixed_prom" failed)"
+    row "exemplars: remote write mixed $kind" "$c" "$p" "$(ratio "$c" "$p")" "500 series a request, 1% with an exemplar; target >= 2x; peer: Prometheus 2.42; failed $(field "$mixed_corr" failed)/$(field "$mixed_prom" failed)"
 done
+cpu_row "exemplars: remote write mixed CPU ms/request" "$mixed_corr" "$mixed_prom"
 for answer in "$corr" "$prom" "$mixed_corr" "$mixed_prom"; do
     error=$(field "$answer" first_error)
     [ -n "$error" ] && echo "  first error: $error"
