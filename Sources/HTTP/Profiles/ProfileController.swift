@@ -188,16 +188,18 @@ struct ProfileController {
 
     func decodePprof(_ body: ByteBuffer) throws -> Profile {
         guard body.readableBytes > 0 else { throw ProfileIngestError("empty body: expected a pprof profile") }
-        let profile: Profile
+        var profile: Profile
         do {
             profile = try PprofDecoder(limits: decodingLimits).decode(body)
         } catch {
             throw Self.refusal(error, what: "pprof")
         }
-        // What is stored as PostgreSQL text (function names and files, span labels) cannot
-        // hold NUL: refuse it here rather than fail the write with a 500.
-        if let function = profile.functions.first(where: { $0.name.contains("\u{0}") || $0.filename.contains("\u{0}") }) {
-            throw ProfileIngestError("pprof: function '\(function.name.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(80))' holds a NUL byte")
+        // What is stored as PostgreSQL text cannot hold NUL. A function name with one is a
+        // sampler's torn read (py-spy in the Pyroscope SDK): repair it and keep the samples.
+        // A sample label with one is refused here rather than failing the write with a 500.
+        let repaired = profile.replaceNULInFunctions()
+        if repaired > 0 {
+            Counter(label: "correlator_profile_functions_nul_replaced_total").increment(by: repaired)
         }
         if let label = profile.labels.first(where: { $0.key.contains("\u{0}") || $0.stringValue?.contains("\u{0}") == true }) {
             throw ProfileIngestError("pprof: sample label '\(label.key.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(80))' holds a NUL byte")

@@ -123,7 +123,7 @@ extension PprofMessageParser {
         return profile
     }
 
-    private static func intern(
+    static func intern(
         _ function: ProfileFunction,
         into distinct: inout [ProfileFunction: Int32],
         _ functions: inout [ProfileFunction]

@@ -1,0 +1,48 @@
+extension Profile {
+    /// Replaces every NUL in function names and files with U+FFFD; returns how many functions
+    /// changed.
+    ///
+    /// PostgreSQL's `text` and `jsonb` cannot hold NUL, and samplers can produce one. py-spy
+    /// (inside the Pyroscope Python SDK) reads frame names from the memory of a running
+    /// interpreter and can catch one half-written, as in `py\0…8859_16.py`. Refusing the profile
+    /// would lose every sample of the upload window, and the SDK does not resend. So the names
+    /// are repaired the way the exemplar writer repairs text, and the samples are kept.
+    /// Functions that become equal are merged. The precomputed sample aggregate is dropped, so
+    /// summaries are computed again from the samples. The raw pprof that callers store is not
+    /// changed.
+    public mutating func replaceNULInFunctions() -> Int {
+        func holdsNUL(_ function: ProfileFunction) -> Bool {
+            function.name.utf8.contains(0) || function.filename.utf8.contains(0)
+        }
+        guard functions.contains(where: holdsNUL) else { return 0 }
+        var changed = 0
+        var distinct: [ProfileFunction: Int32] = [:]
+        var repaired: [ProfileFunction] = []
+        repaired.reserveCapacity(functions.count)
+        var newIndex = [Int32](repeating: 0, count: functions.count)
+        for (index, function) in functions.enumerated() {
+            var function = function
+            if holdsNUL(function) {
+                function.name = Self.replacingNUL(function.name)
+                function.filename = Self.replacingNUL(function.filename)
+                changed += 1
+            }
+            newIndex[index] = PprofMessageParser.intern(function, into: &distinct, &repaired)
+        }
+        functions = repaired
+        locationFrames = locationFrames.map { newIndex[Int($0)] }
+        sampleAggregate = nil
+        return changed
+    }
+
+    /// `text` with each NUL replaced by U+FFFD (its UTF-8 bytes EF BF BD).
+    static func replacingNUL(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            if byte == 0 { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) } else { bytes.append(byte) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
