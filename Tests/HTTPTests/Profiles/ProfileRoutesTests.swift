@@ -324,13 +324,31 @@ struct ProfileRoutesTests {
             #expect(try await Self.count(client, "profiles") == 1)
         }
     }
+
+    /// PostgreSQL text cannot hold NUL: a function name with one (a sampler's torn read) is
+    /// stored with U+FFFD in its place, and the samples are kept, as for pprof uploads.
+    @Test func otlpProfileWithANULInAFunctionNameIsRepaired() async throws {
+        try await Self.withApp { http, client in
+            let (status, body) = try await Self.post(
+                http, "/v1development/profiles", OTLPRequest.bytes(workName: "main.wo\u{0}rk"), headers: [.contentType: "application/x-protobuf"]
+            )
+            #expect(status == .ok, "\(body)")
+            var names: [String] = []
+            for try await name in try await client.query("SELECT name FROM functions ORDER BY name").decode(String.self) { names.append(name) }
+            #expect(names == ["main.main", "main.wo\u{FFFD}rk"])
+            for try await totals in try await client.query("SELECT totals FROM profiles").decode([Int64].self) {
+                #expect(totals == [40])
+            }
+        }
+    }
 }
 
 /// A hand-built OTLP profiles request (v1.10+ numbering): one CPU profile of `checkout`, one
 /// sample linked to a span.
 enum OTLPRequest {
-    static func bytes() -> [UInt8] {
-        let strings = ["", "cpu", "nanoseconds", "main.main", "main.go", "main.work", "span_name", "GET /x"]
+    /// `workName`: the name of the leaf function of the first sample.
+    static func bytes(workName: String = "main.work") -> [UInt8] {
+        let strings = ["", "cpu", "nanoseconds", "main.main", "main.go", workName, "span_name", "GET /x"]
         var writer = TestProtobufWriter()
         writer.message(1) { resourceProfiles in
             resourceProfiles.message(1) { resource in
