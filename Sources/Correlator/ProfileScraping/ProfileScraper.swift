@@ -70,13 +70,12 @@ public struct ProfileScraper: Service {
                 throw ProfileScrapeError(url: url, reason: "HTTP \(response.status.code)")
             }
             let body = try await response.body.collect(upTo: limits.maxBodyBytes)
-            var decoded: Profile
+            let decoded: Profile
             do {
                 decoded = try PprofDecoder(limits: .init(maxDecompressedBytes: limits.maxDecompressedBytes)).decode(body)
             } catch {
                 throw ProfileScrapeError(url: url, reason: "not a pprof profile: \(error)")
             }
-            _ = decoded.replaceNULInFunctions()  // PostgreSQL text cannot hold NUL: repaired, samples kept
             var labels = config.labels
             labels.removeValue(forKey: "service")
             labels["job"] = config.jobName

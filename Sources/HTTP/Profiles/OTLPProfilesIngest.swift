@@ -49,11 +49,9 @@ struct OTLPProfilesIngest: Sendable {
             let profileID = otlp.profileID ?? ContentUUID.make([
                 Array(tenant.utf8), Array(service.utf8), Array(String(index).utf8), Array(decoded.message.readableBytesView),
             ])
-            var profile = otlp.profile
-            ProfileController.repairNUL(in: &profile)
             uploads.append(ProfileUpload(
                 tenant: tenant, profileID: profileID, service: service, kind: kind,
-                startNanos: startNanos, durationNanos: profile.durationNanos, labels: labels, raw: nil, profile: profile
+                startNanos: startNanos, durationNanos: otlp.profile.durationNanos, labels: labels, raw: nil, profile: otlp.profile
             ))
         }
         do {

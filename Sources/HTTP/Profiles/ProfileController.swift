@@ -188,29 +188,18 @@ struct ProfileController {
 
     func decodePprof(_ body: ByteBuffer) throws -> Profile {
         guard body.readableBytes > 0 else { throw ProfileIngestError("empty body: expected a pprof profile") }
-        var profile: Profile
+        let profile: Profile
         do {
             profile = try PprofDecoder(limits: decodingLimits).decode(body)
         } catch {
             throw Self.refusal(error, what: "pprof")
         }
         // A sample label PostgreSQL cannot store (NUL) is refused here rather than failing the
-        // write with a 500; a function name with NUL is repaired (repairNUL(in:)).
-        Self.repairNUL(in: &profile)
+        // write with a 500; a function name with NUL is repaired by the store (PreparedProfile).
         if let label = profile.labels.first(where: { $0.key.contains("\u{0}") || $0.stringValue?.contains("\u{0}") == true }) {
             throw ProfileIngestError("pprof: sample label '\(label.key.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(80))' holds a NUL byte")
         }
         return profile
-    }
-
-    /// What is stored as PostgreSQL text cannot hold NUL. A function name or file with one is a
-    /// sampler's torn read (py-spy in the Pyroscope SDK): it is repaired
-    /// (``Profile/replaceNULInFunctions()``), counted, and the samples are kept.
-    static func repairNUL(in profile: inout Profile) {
-        let repaired = profile.replaceNULInFunctions()
-        if repaired > 0 {
-            Counter(label: "correlator_profile_functions_nul_replaced_total").increment(by: repaired)
-        }
     }
 
     static func refusal(_ error: ProfileDecodingError, what: String) -> ProfileIngestError {

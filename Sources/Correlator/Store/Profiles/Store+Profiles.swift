@@ -1,6 +1,7 @@
 import Exemplars
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import PostgresNIO
 import ProfileIndex
@@ -151,6 +152,13 @@ struct PreparedProfile: Sendable {
     var stackValues: [Int64] = []
 
     init(_ upload: ProfileUpload) throws {
+        // Text PostgreSQL cannot store (NUL) in a function name or file is a sampler's torn read
+        // (py-spy in the Pyroscope SDK): repaired for every ingest path, the samples kept.
+        var upload = upload
+        let repaired = upload.profile.replaceNULInFunctions()
+        if repaired > 0 {
+            Counter(label: "correlator_profile_functions_nul_replaced_total").increment(by: repaired)
+        }
         self.upload = upload
         let summary = upload.profile.summary()
         self.summary = summary
