@@ -43,6 +43,9 @@ struct OTLPProfilesIngest: Sendable {
             labels.removeValue(forKey: "service.name")
             let service = otlp.serviceName ?? "unknown_service"
             let startNanos = otlp.profile.timeNanos != 0 ? otlp.profile.timeNanos : ProfileController.nowNanos()
+            if let field = Self.fieldHoldingNUL(otlp) {
+                throw HTTPError(.badRequest, message: "OTLP profile \(index): \(field) holds a NUL byte, which PostgreSQL text cannot store")
+            }
             guard let kind = ProfileKind(inferredFrom: otlp.profile) else {
                 throw HTTPError(.badRequest, message: "OTLP profile \(index): cannot tell the profile type from sample type \(otlp.profile.sampleTypes.map(\.description).joined(separator: ", "))")
             }
@@ -62,5 +65,16 @@ struct OTLPProfilesIngest: Sendable {
             ProfileController.logger.error("storing OTLP profiles failed", metadata: ["tenant": "\(tenant)", "error": "\(String(reflecting: error))"])
             throw HTTPError(.internalServerError, message: "storing \(uploads.count) OTLP profiles failed")
         }
+    }
+
+    /// The first text of `otlp` stored as PostgreSQL text that holds a NUL, named for the error:
+    /// a resource attribute (`service.name` included) or a sample attribute. Function names are
+    /// not checked here: the store repairs those (a sampler's torn read, `PreparedProfile`).
+    static func fieldHoldingNUL(_ otlp: OTLPProfile) -> String? {
+        let attributes = otlp.resourceAttributes.sorted { $0.key < $1.key }
+        if let bad = attributes.first(where: { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") }) {
+            return "resource attribute '\(ProfileController.showingNUL(bad.key))'"
+        }
+        return ProfileController.sampleLabelHoldingNUL(otlp.profile).map { "sample attribute '\($0)'" }
     }
 }

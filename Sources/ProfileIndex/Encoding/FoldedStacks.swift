@@ -6,7 +6,8 @@
 /// - `lines`: one stack a line without a count: each line is one sample.
 ///
 /// Frames are kept verbatim as function names (py-spy writes `name (file.py:12)`), as
-/// Pyroscope shows them. Counts become values by `units`: CPU samples (`samples`, the
+/// Pyroscope shows them, a NUL included: py-spy can read a frame name half-written, and the
+/// store replaces the NUL (``Profile/replaceNULInFunctions()``) rather than lose the stack. Counts become values by `units`: CPU samples (`samples`, the
 /// default) give `samples/count` and `cpu/nanoseconds` at `sampleRate` Hz; `objects`,
 /// `bytes`, `goroutines`, `lock_samples` and `lock_nanoseconds` give the matching heap,
 /// goroutine and contention types.
@@ -54,8 +55,6 @@ public enum FoldedStacks {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-            // PostgreSQL text cannot hold NUL, and no profiler writes it in a frame.
-            guard !trimmed.contains("\u{0}") else { throw ParseError(line: lineNumber, reason: "NUL byte in the line") }
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let stack: Substring
             let count: Int64

@@ -222,6 +222,15 @@ struct OTLPGRPCReceiverTests {
                 let badTenant = try await Self.call(grpc, Self.traceExport, Self.traceRequest([]), metadata: ["x-scope-orgid": "a/b"])
                 #expect(badTenant.failure?.code == .invalidArgument)
 
+                // A NUL PostgreSQL cannot store in a profile's resource attribute: refused, not a
+                // failed write (INTERNAL), and nothing stored.
+                let nul = try await Self.call(
+                    grpc, OTLPGRPCReceiver.profilesExport.descriptor, OTLPRequest.bytes(resourceAttribute: ("host.name", "a\u{0}b"))
+                )
+                #expect(nul.failure?.code == .invalidArgument)
+                #expect(nul.failure?.message.contains("resource attribute 'host.name'") == true, "\(String(describing: nul.failure))")
+                #expect(try await Self.count(client, "SELECT count(*)::int FROM profiles") == 0)
+
                 let unknown = try await Self.call(grpc, MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.logs.v1.LogsService", method: "Export"), [])
                 #expect(unknown.failure?.code == .unimplemented)
 

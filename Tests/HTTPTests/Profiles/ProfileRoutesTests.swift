@@ -263,6 +263,16 @@ struct ProfileRoutesTests {
             var linesTotals: [String] = []
             for try await totals in try await client.query("SELECT totals::text FROM profiles WHERE service = 'lines'").decode(String.self) { linesTotals.append(totals) }
             #expect(linesTotals == ["{3,30000000}"])
+            // A frame py-spy read half-written (NUL): stored with U+FFFD, its samples kept.
+            let torn = Array("main;py\u{0}8859_16.py 3\nmain;work 4\n".utf8)
+            let (tornStatus, tornBody) = try await Self.post(http, "/ingest?name=torn.cpu&from=1795442820", torn)
+            #expect(tornStatus == .ok, "\(tornBody)")
+            var tornNames: [String] = []
+            for try await name in try await client.query("SELECT name FROM functions WHERE name LIKE 'py%'").decode(String.self) { tornNames.append(name) }
+            #expect(tornNames == ["py\u{FFFD}8859_16.py"])
+            var tornTotals: [String] = []
+            for try await totals in try await client.query("SELECT totals::text FROM profiles WHERE service = 'torn'").decode(String.self) { tornTotals.append(totals) }
+            #expect(tornTotals == ["{7,70000000}"])
             let (badStatus, badBody) = try await Self.post(http, "/ingest?name=texty.cpu&format=folded", Array("a;b 1\na;b x\n".utf8))
             #expect(badStatus == .badRequest && badBody.contains("line 2"), "\(badBody)")
             #expect(try await Self.post(http, "/ingest?name=shop.cpu%7Benv", bytes).0 == .badRequest)
@@ -341,20 +351,53 @@ struct ProfileRoutesTests {
             }
         }
     }
+
+    /// A NUL where PostgreSQL keeps text (the service, a resource attribute, a sample
+    /// attribute) is a 400 naming the profile and the attribute, and nothing is stored, over
+    /// HTTP as over gRPC (`OTLPGRPCReceiverTests`); before, each failed the write with a 500.
+    @Test func otlpProfileWithANULInAnAttributeIsA400() async throws {
+        try await Self.withApp { http, client in
+            // The body is JSON, so the `\0` the message shows for a NUL comes escaped once more.
+            let cases: [([UInt8], [String])] = [
+                (OTLPRequest.bytes(service: "check\u{0}out"), ["OTLP profile 0", "service.name", "NUL"]),
+                (OTLPRequest.bytes(resourceAttribute: ("host\u{0}name", "a")), ["OTLP profile 0", #"resource attribute 'host\\0name'"#, "NUL"]),
+                (OTLPRequest.bytes(resourceAttribute: ("host.name", "a\u{0}b")), ["OTLP profile 0", "resource attribute 'host.name'", "NUL"]),
+                (OTLPRequest.bytes(spanName: "GET \u{0}/x"), ["OTLP profile 0", "sample attribute 'span_name'", "NUL"]),
+            ]
+            for (body, mentions) in cases {
+                let (status, text) = try await Self.post(http, "/v1development/profiles", body, headers: [.contentType: "application/x-protobuf"])
+                #expect(status == .badRequest, "\(text)")
+                for mention in mentions { #expect(text.contains(mention), "\(mention) in \(text)") }
+            }
+            #expect(try await Self.count(client, "profiles") == 0)
+            #expect(try await Self.count(client, "span_profiles") == 0)
+        }
+    }
 }
 
 /// A hand-built OTLP profiles request (v1.10+ numbering): one CPU profile of `checkout`, one
 /// sample linked to a span.
 enum OTLPRequest {
-    /// `workName`: the name of the leaf function of the first sample.
-    static func bytes(workName: String = "main.work") -> [UInt8] {
-        let strings = ["", "cpu", "nanoseconds", "main.main", "main.go", workName, "span_name", "GET /x"]
+    /// `workName`: the name of the leaf function of the first sample; `service`: the
+    /// resource's `service.name`; `resourceAttribute`: one more resource attribute;
+    /// `spanName`: the value of the sample attribute `span_name`.
+    static func bytes(
+        workName: String = "main.work", service: String = "checkout",
+        resourceAttribute: (key: String, value: String)? = nil, spanName: String = "GET /x"
+    ) -> [UInt8] {
+        let strings = ["", "cpu", "nanoseconds", "main.main", "main.go", workName, "span_name", spanName]
         var writer = TestProtobufWriter()
         writer.message(1) { resourceProfiles in
             resourceProfiles.message(1) { resource in
                 resource.message(1) { keyValue in
                     keyValue.string(1, "service.name")
-                    keyValue.message(2) { $0.string(1, "checkout") }
+                    keyValue.message(2) { $0.string(1, service) }
+                }
+                if let resourceAttribute {
+                    resource.message(1) { keyValue in
+                        keyValue.string(1, resourceAttribute.key)
+                        keyValue.message(2) { $0.string(1, resourceAttribute.value) }
+                    }
                 }
             }
             resourceProfiles.message(2) { scope in
@@ -390,7 +433,7 @@ enum OTLPRequest {
             dictionary.message(6) { _ in }
             dictionary.message(6) { attribute in
                 attribute.int(1, 6)
-                attribute.message(2) { $0.string(1, "GET /x") }
+                attribute.message(2) { $0.string(1, spanName) }
             }
             dictionary.message(7) { _ in }
             dictionary.message(7) { $0.packed(1, [1, 2]) }
