@@ -108,6 +108,9 @@ struct OTLPGRPCReceiver: RegistrableRPCService {
         store: @escaping @Sendable (Decoded, String) async throws -> Response
     ) async throws -> Response {
         let route = method.path
+        // Known once the caller is: refusals before that (authentication) are not ingest
+        // refusals, as on HTTP, where `TenantMiddleware` runs before the gate.
+        var knownTenant: String?
         do {
             let metadata = request.metadata
             let caller = try TenantMiddleware.caller(
@@ -115,6 +118,7 @@ struct OTLPGRPCReceiver: RegistrableRPCService {
                 authorization: metadata[stringValues: "authorization"].first { _ in true }, scope: .ingest, what: route
             )
             let tenant = caller.tenant
+            knownTenant = tenant
             try gate.admitRequest(tenant: tenant, route: route)
             let gate = self.gate
             let response = try await gate.withWriter(method.writer, tenant: tenant, route: route) {
@@ -127,6 +131,9 @@ struct OTLPGRPCReceiver: RegistrableRPCService {
             return response
         } catch {
             let failure = rpcError(error, route: route)
+            if let knownTenant, Self.isRefusal(failure.code) {
+                gate.refusals.refused(route: route, tenant: knownTenant, status: "\(failure.code)", reason: failure.message)
+            }
             Self.count(route, code: "\(failure.code)")
             throw failure
         }
@@ -144,6 +151,12 @@ struct OTLPGRPCReceiver: RegistrableRPCService {
             logger.error("OTLP/gRPC export failed", metadata: ["method": "\(route)", "error": "\(String(reflecting: error))"])
             return RPCError(code: .internalError, message: "\(route) failed on the server; see its log")
         }
+    }
+
+    /// Whether a call ended with `code` was refused for what the client sent (the codes
+    /// ``RPCStatus/Code/init(refusal:)`` gives a 4xx), not failed by the server.
+    static func isRefusal(_ code: RPCError.Code) -> Bool {
+        [.invalidArgument, .resourceExhausted, .permissionDenied, .unauthenticated].contains(code)
     }
 
     /// `correlator_grpc_requests_total{method, code}`.

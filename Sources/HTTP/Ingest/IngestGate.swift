@@ -18,12 +18,15 @@ struct IngestGate: RouterMiddleware {
     let queues: [RouteAccess.Writer: WriterQueue]
     let deadlines: RequestDeadlines
     let logger = Logger(label: "correlator.ingest")
+    /// Refusals (4xx) told to the operator, HTTP and gRPC alike.
+    let refusals: RefusalLog
 
     /// Seconds a client is asked to wait after a 503.
     static let retryAfterSeconds = 5
 
-    init(limits: IngestLimits) {
+    init(limits: IngestLimits, refusals: RefusalLog = RefusalLog()) {
         self.limits = limits
+        self.refusals = refusals
         self.rateLimiter = TenantRateLimiter(limits: limits)
         // A tenth of the timeout, 10 ms to 100 ms: a timed-out write is cancelled at most that late.
         self.deadlines = RequestDeadlines(tick: min(max(limits.writeTimeout / 10, .milliseconds(10)), .milliseconds(100)))
@@ -37,16 +40,26 @@ struct IngestGate: RouterMiddleware {
         guard case .ingest(let writer) = RouteAccess(method: request.method, path: path), queues[writer] != nil else {
             return try await next(request, context)
         }
+        let response: Response
         do {
-            return try await gate(request, context: context, writer: writer, next: next)
-        } catch let error as HTTPError where path == "/push.v1.PusherService/Push" {
-            // Connect clients read errors as {"code", "message"}.
-            throw ConnectError(error)
-        } catch let error as HTTPError where writer == .traces || path == "/v1/metrics" {
+            response = try await gate(request, context: context, writer: writer, next: next)
+        } catch {
+            refusals.refused(route: path, tenant: context.tenant, error: error)
+            guard let error = error as? HTTPError else { throw error }
+            if path == "/push.v1.PusherService/Push" {
+                // Connect clients read errors as {"code", "message"}.
+                throw ConnectError(error)
+            }
             // OTLP/HTTP clients read a google.rpc.Status in the request's encoding.
-            guard let encoding = OTLPEncoding(contentType: request.headers[.contentType]) else { throw error }
-            return encoding.response(error)
+            if writer == .traces || path == "/v1/metrics", let encoding = OTLPEncoding(contentType: request.headers[.contentType]) {
+                return encoding.response(error)
+            }
+            throw error
         }
+        if (400..<500).contains(response.status.code) {
+            refusals.refused(route: path, tenant: context.tenant, status: "\(response.status.code)", reason: "answered \(response.status) (the reason is in the body)")
+        }
+        return response
     }
 
     private func gate(

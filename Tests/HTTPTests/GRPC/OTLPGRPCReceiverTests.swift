@@ -22,10 +22,11 @@ struct OTLPGRPCReceiverTests {
     /// The receiver as `correlator serve` runs it (transport, gate, shared ingest paths) on a
     /// free port, and a client connected to it.
     static func withReceiver(
-        _ configuration: CorrelatorConfiguration = CorrelatorConfiguration(), store: Store,
+        _ configuration: CorrelatorConfiguration = CorrelatorConfiguration(), store: Store, refusals: RefusalLog = RefusalLog(),
         _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void
     ) async throws {
-        let receiver = OTLPGRPCReceiver(store: store, configuration: configuration, gate: IngestGate(limits: configuration.limits))
+        let gate = IngestGate(limits: configuration.limits, refusals: refusals)
+        let receiver = OTLPGRPCReceiver(store: store, configuration: configuration, gate: gate)
         let transport = try OTLPGRPCServer.transport(
             address: ListenAddress(host: "127.0.0.1", port: 0), maxMessageBytes: receiver.maxMessageBytes, limits: configuration.limits
         )
@@ -208,8 +209,9 @@ struct OTLPGRPCReceiverTests {
         var configuration = CorrelatorConfiguration()
         configuration.limits.routeMaxBodyBytes["/v1/traces"] = 4096
         let frozen = configuration
+        let log = CapturedLog()
         try await TestDatabase.withFreshDatabase { client, _ in
-            try await Self.withReceiver(frozen, store: try TestDatabase.makeStore(client)) { grpc in
+            try await Self.withReceiver(frozen, store: try TestDatabase.makeStore(client), refusals: RefusalLog(logger: log.logger)) { grpc in
                 let malformed = try await Self.call(grpc, Self.traceExport, [0x0a, 0x05, 0x61])
                 #expect(malformed.failure?.code == .invalidArgument)
                 #expect(malformed.failure?.message.contains("byte") == true, "\(String(describing: malformed.failure))")
@@ -240,6 +242,17 @@ struct OTLPGRPCReceiverTests {
                 #expect(try await Self.count(client, "SELECT count(*)::int FROM spans") == 1)
             }
         }
+        // Each refusal of what the client sent is in the log as a warning with its method,
+        // code and message; the bad tenant was refused before it was known, as HTTP's
+        // authentication is, and is not an ingest refusal.
+        let warnings = log.records.map { [$0.metadata["route"] ?? "", $0.metadata["status"] ?? "", $0.metadata["tenant"] ?? ""] }
+        let traces = OTLPGRPCReceiver.traceExport.path
+        let profiles = OTLPGRPCReceiver.profilesExport.path
+        #expect(warnings == [
+            [traces, "\(RPCError.Code.invalidArgument)", "default"], [traces, "\(RPCError.Code.resourceExhausted)", "default"],
+            [profiles, "\(RPCError.Code.invalidArgument)", "default"],
+        ])
+        #expect(log.records.last?.metadata["reason"]?.contains("resource attribute 'host.name'") == true)
     }
 
     @Test func withTokensTheAuthorizationMetadataPicksTheTenantAndItsScope() async throws {
