@@ -194,11 +194,11 @@ enum OpenAPIDocument {
           summary: Pyroscope-compatible profile ingest (name, from, until, format pprof, folded or lines).
           operationId: pyroscopeIngest
           parameters:
-            - {name: name, in: query, required: true, description: "application name and labels, app.cpu{k=v,…}", schema: {type: string, minLength: 1}}
-            - {name: from, in: query, schema: {type: string}}
-            - {name: until, in: query, schema: {type: string}}
+            - {name: name, in: query, required: true, description: "application name, profile type and labels, app.cpu{k=v,…}", schema: {type: string, pattern: "^[A-Za-z0-9_.-]+(\\{([A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.-]*(,[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.-]*)*)?\\})?$"}}
+            - {name: from, in: query, description: "start of the profile, Unix seconds or RFC 3339 (default: the profile's own time, else now)", schema: {$ref: "#/components/schemas/TimeParameter"}}
+            - {name: until, in: query, description: "end of the profile, not before from", schema: {$ref: "#/components/schemas/TimeParameter"}}
             - {name: format, in: query, description: "pprof, folded (a;b;c 12 per line) or lines (a;b;c per sample); without it, pprof when the body is gzip'd, else folded", schema: {type: string, enum: [pprof, folded, lines]}}
-            - {name: units, in: query, description: "folded/lines values: samples (CPU, default), objects, bytes, goroutines, lock_samples, lock_nanoseconds", schema: {type: string}}
+            - {name: units, in: query, description: "folded/lines values: samples (CPU, default), objects, bytes, goroutines, lock_samples, lock_nanoseconds", schema: {type: string, enum: [samples, objects, bytes, goroutines, lock_samples, lock_nanoseconds]}}
             - {name: sampleRate, in: query, description: "Hz of CPU samples (default 100): a sample is 1/sampleRate s of CPU", schema: {type: integer, minimum: 1}}
             - {name: spyName, in: query, description: "the profiler (stored as label pyroscope_spy)", schema: {type: string}}
           requestBody:
@@ -206,7 +206,7 @@ enum OpenAPIDocument {
               application/octet-stream:
                 schema: {type: string, format: binary}
               text/plain:
-                schema: {type: string}
+                schema: {type: string, description: "folded stacks, one `frame;frame;… count` a line (or one stack a line with format=lines)", pattern: "^([A-Za-z0-9_.()]+(;[A-Za-z0-9_.()]+)* [0-9]{1,9}\\n){1,20}$"}
               multipart/form-data:
                 schema: {type: object}
           responses:
@@ -505,7 +505,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): The profile types stored since start (Grafana's health check asks start=1000, end=4000)."
           description: "ProfileTypesRequest {start, end} → ProfileTypesResponse {profileTypes: [{ID, name, sampleType, sampleUnit, periodType, periodUnit}]}; IDs as Pyroscope names them, e.g. process_cpu:cpu:nanoseconds:cpu:nanoseconds. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierProfileTypes
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/ProfileTypesRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -518,7 +524,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): Label names of the series matching any of the matchers."
           description: "types.v1.LabelNamesRequest {matchers, start, end} → {names}; service_name and Pyroscope's reserved __name__, __profile_type__, … included. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierLabelNames
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/LabelNamesRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -531,7 +543,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): Values of one label in the series matching any of the matchers."
           description: "types.v1.LabelValuesRequest {name, matchers, start, end} → {names}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierLabelValues
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/LabelValuesRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -544,7 +562,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): Label sets of the matching series, one per profile type."
           description: "SeriesRequest {matchers, labelNames, start, end} → SeriesResponse {labelsSet: [{labels: [{name, value}]}]}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierSeries
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/SeriesRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -557,7 +581,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): The profiles of a type and selector merged over [start, end], as a flame graph in Pyroscope's level encoding or as pprof."
           description: "SelectMergeStacktracesRequest {profileTypeID, labelSelector, start, end, maxNodes (default 8192), format (FLAMEGRAPH or PPROF), stackTraceSelector} → {flamegraph: {names, levels: [{values}], total, maxSelf}} or {pprof: {profile}}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierSelectMergeStacktraces
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/SelectMergeStacktracesRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -570,7 +600,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): The samples of the given spans merged: Grafana's \"Profiles for this span\"."
           description: "SelectMergeSpanProfileRequest {profileTypeID, labelSelector, spanSelector: [16 hex digits], start, end, maxNodes} → {flamegraph}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierSelectMergeSpanProfile
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/SelectMergeSpanProfileRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -583,7 +619,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): The merge as one pprof profile (google.v1.Profile, uncompressed)."
           description: "SelectMergeProfileRequest {profileTypeID, labelSelector, start, end, stackTraceSelector} → google.v1.Profile. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierSelectMergeProfile
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/SelectMergeProfileRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -596,7 +638,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): The merged value over time, per step and per group_by label values."
           description: "SelectSeriesRequest {profileTypeID, labelSelector, start, end, groupBy, step (seconds), aggregation (SUM, AVERAGE), stackTraceSelector, limit} → {series: [{labels, points: [{value, timestamp (ms)}]}]}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierSelectSeries
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/SelectSeriesRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -609,7 +657,13 @@ enum OpenAPIDocument {
           summary: "Pyroscope's query API (Connect unary): Two merges (left, right) in one tree."
           description: "DiffRequest {left, right: SelectMergeStacktracesRequest} → {flamegraph: {names, levels (7 numbers a node), total, maxSelf, leftTicks, rightTicks}}. Times in Unix milliseconds. Messages: proto/querier/v1/querier.proto; application/proto or application/json."
           operationId: querierDiff
-          requestBody: {$ref: "#/components/requestBodies/ConnectMessage"}
+          requestBody:
+            required: true
+            content:
+              application/proto:
+                schema: {type: string, format: binary}
+              application/json:
+                schema: {$ref: "#/components/schemas/DiffRequest"}
           responses:
             "200": {$ref: "#/components/responses/ConnectMessage"}
             "400": {$ref: "#/components/responses/ConnectError"}
@@ -687,9 +741,9 @@ enum OpenAPIDocument {
           operationId: diffProfiles
           parameters:
             - {name: service, in: query, required: true, schema: {type: string, minLength: 1}}
-            - {name: type, in: query, schema: {type: string, default: cpu}}
-            - {name: base_from, in: query, schema: {type: string}}
-            - {name: base_to, in: query, schema: {type: string}}
+            - {name: type, in: query, schema: {type: string, enum: [cpu, heap, allocs, goroutine, block, mutex], default: cpu}}
+            - {name: base_from, in: query, description: "start of the base window, RFC 3339 or Unix seconds", schema: {$ref: "#/components/schemas/TimeParameter"}}
+            - {name: base_to, in: query, description: "end of the base window, after base_from", schema: {$ref: "#/components/schemas/TimeParameter"}}
             - $ref: "#/components/parameters/From"
             - $ref: "#/components/parameters/To"
             - {name: sample_type, in: query, schema: {type: string}}
@@ -916,7 +970,7 @@ enum OpenAPIDocument {
           description: "Protobuf (Tempo's Trace, wire-identical to OTLP TracesData) for Accept application/protobuf, else JSON {\"batches\": [ResourceSpans…]}. Spans whose own profile samples are stored carry pyroscope.profile.id = their span id."
           operationId: tempoTraceByID
           parameters:
-            - {name: id, in: path, required: true, description: "trace id, up to 32 hex digits", schema: {type: string, minLength: 1}}
+            - $ref: "#/components/parameters/TempoTraceIDPath"
           responses:
             "200":
               description: the trace
@@ -934,7 +988,7 @@ enum OpenAPIDocument {
           summary: "Tempo's trace by id, v2: {\"trace\": {\"resourceSpans\": […]}, \"status\": \"COMPLETE\"}."
           operationId: tempoTraceByIDV2
           parameters:
-            - {name: id, in: path, required: true, schema: {type: string, minLength: 1}}
+            - $ref: "#/components/parameters/TempoTraceIDPath"
           responses:
             "200":
               description: the trace
@@ -1131,6 +1185,12 @@ enum OpenAPIDocument {
             "404": {$ref: "#/components/responses/NotFound"}
     components:
       parameters:
+        TempoTraceIDPath:
+          name: id
+          in: path
+          required: true
+          description: "trace id, up to 32 hex digits (left-padded with zeros, as Tempo does), not all zero"
+          schema: {type: string, pattern: "^(?!0+$)[0-9a-fA-F]{1,32}$"}
         TraceIDPath:
           name: id
           in: path
@@ -1202,15 +1262,6 @@ enum OpenAPIDocument {
           in: query
           description: the `next_cursor` of the previous page
           schema: {type: string}
-      requestBodies:
-        ConnectMessage:
-          required: true
-          description: the request message of the method, in protobuf (application/proto) or protobuf's JSON mapping (application/json)
-          content:
-            application/proto:
-              schema: {type: string, format: binary}
-            application/json:
-              schema: {type: object}
       responses:
         ConnectMessage:
           description: the response message, in the request's codec
@@ -1257,6 +1308,105 @@ enum OpenAPIDocument {
             code: {type: string, description: "Connect's code: invalid_argument, resource_exhausted, unavailable, unimplemented, …"}
             message: {type: string}
         TraceID: {type: string, description: "32 hex digits, not all zero (W3C Trace Context)", pattern: "^(?!0{32})[0-9a-fA-F]{32}$"}
+        TimeParameter: {type: string, description: "Unix seconds (or milli-, micro-, nanoseconds, told by size) or RFC 3339", pattern: "^([0-9]{9,10}|20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z)$"}
+        # Pyroscope's query messages (proto/querier/v1/querier.proto) in protobuf's JSON
+        # mapping: lowerCamelCase names (the proto names are accepted too), 64-bit integers as
+        # numbers or strings, enums by name or number.
+        PyroscopeProfileTypeID:
+          type: string
+          description: "<name>:<sample type>:<sample unit>:<period type>:<period unit>, as ProfileTypes lists them (a type no profile has selects nothing)"
+          pattern: "^(process_cpu|memory|goroutine|block|mutex):[a-z_]{1,20}:[a-z_]{1,20}:[a-z_]{1,20}:[a-z_]{1,20}$"
+          example: process_cpu:cpu:nanoseconds:cpu:nanoseconds
+        PyroscopeSelector:
+          type: string
+          description: "Prometheus matchers over the series' labels (service_name, Pyroscope's __name__, …), e.g. {service_name=\"api\"}; empty or {} selects every series"
+          pattern: "^(\\{\\}|\\{[a-z_]{1,20}(=|!=|=~|!~)\"[a-z0-9_.-]{0,20}\"(,[a-z_]{1,20}(=|!=|=~|!~)\"[a-z0-9_.-]{0,20}\")*\\})?$"
+        UnixMillis: {type: integer, format: int64, minimum: 0, maximum: 4102444800000, description: "Unix milliseconds; an end of 0 is now"}
+        PyroscopeMaxNodes: {type: integer, minimum: 0, maximum: 1000000, description: "nodes of the flame graph kept, the rest folded into 'other' (0: 8192)"}
+        StackTraceSelector:
+          type: object
+          description: "keeps the stacks that start (root first) with these frames"
+          properties:
+            callSite:
+              type: array
+              items: {type: object, required: [name], properties: {name: {type: string}}}
+        ProfileTypesRequest:
+          type: object
+          properties:
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+        LabelNamesRequest:
+          type: object
+          properties:
+            matchers: {type: array, items: {$ref: "#/components/schemas/PyroscopeSelector"}}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+        LabelValuesRequest:
+          type: object
+          required: [name]
+          properties:
+            name: {type: string, minLength: 1}
+            matchers: {type: array, items: {$ref: "#/components/schemas/PyroscopeSelector"}}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+        SeriesRequest:
+          type: object
+          properties:
+            matchers: {type: array, items: {$ref: "#/components/schemas/PyroscopeSelector"}}
+            labelNames: {type: array, items: {type: string}}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+        SelectMergeStacktracesRequest:
+          type: object
+          required: [profileTypeID]
+          properties:
+            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
+            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+            maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
+            format: {type: string, enum: [PROFILE_FORMAT_UNSPECIFIED, PROFILE_FORMAT_FLAMEGRAPH, PROFILE_FORMAT_PPROF], description: "TREE and DOT are answered unimplemented"}
+            stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
+        SelectMergeSpanProfileRequest:
+          type: object
+          required: [profileTypeID]
+          properties:
+            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
+            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
+            spanSelector: {type: array, items: {type: string, pattern: "^[0-9a-fA-F]{16}$"}, description: "span ids, 16 hex digits"}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+            maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
+            format: {type: string, enum: [PROFILE_FORMAT_UNSPECIFIED, PROFILE_FORMAT_FLAMEGRAPH]}
+        SelectMergeProfileRequest:
+          type: object
+          required: [profileTypeID]
+          properties:
+            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
+            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+            maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
+            stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
+        SelectSeriesRequest:
+          type: object
+          required: [profileTypeID]
+          properties:
+            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
+            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
+            groupBy: {type: array, items: {type: string}}
+            step: {type: number, minimum: 0, maximum: 3155760000, description: "seconds between points, from 0.001 (0: the range / 200, at least 1 s); at most 11,000 points over the range"}
+            aggregation: {type: string, enum: [TIME_SERIES_AGGREGATION_TYPE_SUM, TIME_SERIES_AGGREGATION_TYPE_AVERAGE]}
+            stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
+            limit: {type: integer, format: int64, minimum: 0, description: "the largest series kept (0: all)"}
+        DiffRequest:
+          type: object
+          required: [left, right]
+          properties:
+            left: {$ref: "#/components/schemas/SelectMergeStacktracesRequest"}
+            right: {$ref: "#/components/schemas/SelectMergeStacktracesRequest"}
         SpanID: {type: string, description: "16 hex digits, not all zero", pattern: "^(?!0{16})[0-9a-fA-F]{16}$"}
         Time: {type: string, description: RFC 3339 with nanoseconds}
         Error:
