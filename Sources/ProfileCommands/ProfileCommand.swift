@@ -1,6 +1,15 @@
 import ArgumentParser
-import Foundation
+// FoundationEssentials, not Foundation: Foundation brings ICU's data and its conformances into
+// `correlator`, and their start-up relocations cost more than reading a small profile
+// (Benchmarks/profiles.sh, `profile top heap`).
+import FoundationEssentials
 import ProfileIndex
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `correlator profile …`: reports on pprof files, reading like `go tool pprof`.
 public struct ProfileCommand: ParsableCommand {
@@ -18,16 +27,30 @@ enum ProfileFile {
     static let limits = ProfileDecodingLimits(maxDecompressedBytes: 1 << 30, maxSamples: 50_000_000)
 
     static func load(_ path: String) throws -> Profile {
-        let data: Data
+        let bytes = try read(path)
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
-        }
-        do {
-            return try PprofDecoder(limits: limits).decode([UInt8](data))
+            return try PprofDecoder(limits: limits).decode(bytes)
         } catch {
             throw ValidationError("\(path): \(error)")
+        }
+    }
+
+    /// The bytes of the file at `path`; a failure names the file and the system's reason
+    /// ("No such file or directory").
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytes.append(contentsOf: chunk[..<count])
+            if count < chunk.count {
+                if ferror(file) != 0 { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+                return bytes
+            }
         }
     }
 
@@ -41,8 +64,7 @@ enum ProfileFile {
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        FileHandle.standardOutput.write(try encoder.encode(value))
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
 
@@ -127,11 +149,11 @@ public struct ProfileDiffCommand: ParsableCommand {
             PprofUnits.scaledLabel(Int64(value.rounded()), unit: unit, to: "minimum")
         }
         print("Type: \(diff.sampleType.type)")
-        print("Base total \(label(Double(diff.baseTotal))), new total \(label(Double(diff.newTotal))), base scaled by \(String(format: "%.4f", diff.scale))")
+        print("Base total \(label(Double(diff.baseTotal))), new total \(label(Double(diff.newTotal))), base scaled by \(PprofUnits.format("%.4f", diff.scale))")
         print(String(repeating: " ", count: 6) + "flat Δ     flat% Δ      cum Δ  function")
         let entries = diff.entries.sorted { abs($0.flatDelta) > abs($1.flatDelta) }.prefix(max(0, nodeCount))
         for entry in entries {
-            let relative = entry.flatRelative.map { String(format: "%+.1f%%", $0 * 100) } ?? "new"
+            let relative = entry.flatRelative.map { PprofUnits.format("%+.1f%%", $0 * 100) } ?? "new"
             let flat = (entry.flatDelta >= 0 ? "+" : "-") + label(abs(entry.flatDelta))
             let cum = (entry.cumDelta >= 0 ? "+" : "-") + label(abs(entry.cumDelta))
             print(pad(flat, 12) + " " + pad(relative, 10) + " " + pad(cum, 10) + "  " + entry.name)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CompressNIO
-import Foundation
 import NIOCore
 import ProfileIndex
 
@@ -20,7 +19,7 @@ public struct ProfileThroughputCommand: ParsableCommand {
     @Option var iterations = 5
 
     public func run() throws {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let bytes = try ProfileFile.read(file)
         let buffer = ByteBuffer(bytes: bytes)
         let inflated = try GzipInflater.inflate(buffer, limit: 1 << 30)
         let megabytes = Double(inflated.readableBytes) / 1_048_576
@@ -43,12 +42,12 @@ public struct ProfileThroughputCommand: ParsableCommand {
         let libdeflateTime = try best { _ = try GzipInflater.inflate(buffer, limit: 1 << 30) }
         let decoder = PprofDecoder(limits: ProfileFile.limits)
         let fullTime = try best { _ = try decoder.decode(buffer).summary() }
-        print("decompressed_mb \(String(format: "%.2f", megabytes))")
-        print("inflate_seconds \(String(format: "%.6f", inflateTime))")
-        print("libdeflate_seconds \(String(format: "%.6f", libdeflateTime))")
-        print("decode_summarise_seconds \(String(format: "%.6f", fullTime))")
-        print("decode_summarise_mbps \(String(format: "%.1f", megabytes / fullTime))")
-        print("inflate_mbps \(String(format: "%.1f", megabytes / inflateTime))")
-        print("libdeflate_mbps \(String(format: "%.1f", megabytes / libdeflateTime))")
+        print("decompressed_mb \(PprofUnits.format("%.2f", megabytes))")
+        print("inflate_seconds \(PprofUnits.format("%.6f", inflateTime))")
+        print("libdeflate_seconds \(PprofUnits.format("%.6f", libdeflateTime))")
+        print("decode_summarise_seconds \(PprofUnits.format("%.6f", fullTime))")
+        print("decode_summarise_mbps \(PprofUnits.format("%.1f", megabytes / fullTime))")
+        print("inflate_mbps \(PprofUnits.format("%.1f", megabytes / inflateTime))")
+        print("libdeflate_mbps \(PprofUnits.format("%.1f", megabytes / libdeflateTime))")
     }
 }

@@ -128,7 +128,7 @@ public enum PprofUnits {
     }
 
     /// printf-style formatting of one double (Go's `fmt` and C agree on `%f`, `%g`, `%e`).
-    static func format(_ format: String, _ value: Double) -> String {
+    public static func format(_ format: String, _ value: Double) -> String {
         var buffer = [CChar](repeating: 0, count: 64)
         let written = withVaList([value]) { arguments in
             buffer.withUnsafeMutableBufferPointer { pointer in
