@@ -1356,51 +1356,44 @@ enum OpenAPIDocument {
             labelNames: {type: array, items: {type: string}}
             start: {$ref: "#/components/schemas/UnixMillis"}
             end: {$ref: "#/components/schemas/UnixMillis"}
+        PyroscopeSelection:
+          description: "the fields every Select request shares: which profiles are merged"
+          type: object
+          required: [profileTypeID]
+          properties:
+            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
+            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
+            start: {$ref: "#/components/schemas/UnixMillis"}
+            end: {$ref: "#/components/schemas/UnixMillis"}
         SelectMergeStacktracesRequest:
-          type: object
-          required: [profileTypeID]
-          properties:
-            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
-            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
-            start: {$ref: "#/components/schemas/UnixMillis"}
-            end: {$ref: "#/components/schemas/UnixMillis"}
-            maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
-            format: {type: string, enum: [PROFILE_FORMAT_UNSPECIFIED, PROFILE_FORMAT_FLAMEGRAPH, PROFILE_FORMAT_PPROF], description: "TREE and DOT are answered unimplemented"}
-            stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
+          allOf:
+            - $ref: "#/components/schemas/PyroscopeSelection"
+            - properties:
+                maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
+                format: {type: string, enum: [PROFILE_FORMAT_UNSPECIFIED, PROFILE_FORMAT_FLAMEGRAPH, PROFILE_FORMAT_PPROF], description: "TREE and DOT are answered unimplemented"}
+                stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
         SelectMergeSpanProfileRequest:
-          type: object
-          required: [profileTypeID]
-          properties:
-            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
-            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
-            spanSelector: {type: array, items: {type: string, pattern: "^[0-9a-fA-F]{16}$"}, description: "span ids, 16 hex digits"}
-            start: {$ref: "#/components/schemas/UnixMillis"}
-            end: {$ref: "#/components/schemas/UnixMillis"}
-            maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
-            format: {type: string, enum: [PROFILE_FORMAT_UNSPECIFIED, PROFILE_FORMAT_FLAMEGRAPH]}
+          allOf:
+            - $ref: "#/components/schemas/PyroscopeSelection"
+            - properties:
+                spanSelector: {type: array, items: {type: string, pattern: "^[0-9a-fA-F]{16}$"}, description: "span ids, 16 hex digits"}
+                maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
+                format: {type: string, enum: [PROFILE_FORMAT_UNSPECIFIED, PROFILE_FORMAT_FLAMEGRAPH]}
         SelectMergeProfileRequest:
-          type: object
-          required: [profileTypeID]
-          properties:
-            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
-            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
-            start: {$ref: "#/components/schemas/UnixMillis"}
-            end: {$ref: "#/components/schemas/UnixMillis"}
-            maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
-            stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
+          allOf:
+            - $ref: "#/components/schemas/PyroscopeSelection"
+            - properties:
+                maxNodes: {$ref: "#/components/schemas/PyroscopeMaxNodes"}
+                stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
         SelectSeriesRequest:
-          type: object
-          required: [profileTypeID]
-          properties:
-            profileTypeID: {$ref: "#/components/schemas/PyroscopeProfileTypeID"}
-            labelSelector: {$ref: "#/components/schemas/PyroscopeSelector"}
-            start: {$ref: "#/components/schemas/UnixMillis"}
-            end: {$ref: "#/components/schemas/UnixMillis"}
-            groupBy: {type: array, items: {type: string}}
-            step: {type: number, minimum: 0, maximum: 3155760000, description: "seconds between points, from 0.001 (0: the range / 200, at least 1 s); at most 11,000 points over the range"}
-            aggregation: {type: string, enum: [TIME_SERIES_AGGREGATION_TYPE_SUM, TIME_SERIES_AGGREGATION_TYPE_AVERAGE]}
-            stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
-            limit: {type: integer, format: int64, minimum: 0, description: "the largest series kept (0: all)"}
+          allOf:
+            - $ref: "#/components/schemas/PyroscopeSelection"
+            - properties:
+                groupBy: {type: array, items: {type: string}}
+                step: {type: number, minimum: 0, maximum: 3155760000, description: "seconds between points, from 0.001 (0: the range / 200, at least 1 s); at most 11,000 points over the range"}
+                aggregation: {type: string, enum: [TIME_SERIES_AGGREGATION_TYPE_SUM, TIME_SERIES_AGGREGATION_TYPE_AVERAGE]}
+                stackTraceSelector: {$ref: "#/components/schemas/StackTraceSelector"}
+                limit: {type: integer, format: int64, minimum: 0, description: "the largest series kept (0: all)"}
         DiffRequest:
           type: object
           required: [left, right]
