@@ -154,8 +154,8 @@ enum OpenAPIDocument {
           operationId: queryExemplars
           parameters:
             - {name: query, in: query, required: true, description: "a series selector (metric{l=\"v\", l!=\"v\", l=~\"re\", l!~\"re\"}) or a PromQL expression: the exemplars of every selector in it, as Prometheus answers", schema: {type: string, minLength: 1}, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
-            - {name: start, in: query, schema: {type: string}}
-            - {name: end, in: query, schema: {type: string}}
+            - {name: start, in: query, description: "default: an hour before end", schema: {$ref: "#/components/schemas/TimeParameter"}}
+            - {name: end, in: query, description: "default: now; not before start", schema: {$ref: "#/components/schemas/TimeParameter"}}
           responses:
             "200":
               description: Prometheus API envelope with exemplars per series
@@ -177,8 +177,8 @@ enum OpenAPIDocument {
                   required: [query]
                   properties:
                     query: {type: string, minLength: 1, description: series selector or PromQL expression, example: "http_server_request_duration_seconds_bucket{le=\"0.5\"}"}
-                    start: {type: string}
-                    end: {type: string}
+                    start: {$ref: "#/components/schemas/TimeParameter"}
+                    end: {$ref: "#/components/schemas/TimeParameter"}
           responses:
             "200":
               description: Prometheus API envelope with exemplars per series
@@ -1308,7 +1308,7 @@ enum OpenAPIDocument {
             code: {type: string, description: "Connect's code: invalid_argument, resource_exhausted, unavailable, unimplemented, …"}
             message: {type: string}
         TraceID: {type: string, description: "32 hex digits, not all zero (W3C Trace Context)", pattern: "^(?!0{32})[0-9a-fA-F]{32}$"}
-        TimeParameter: {type: string, description: "Unix seconds (or milli-, micro-, nanoseconds, told by size) or RFC 3339", pattern: "^([0-9]{9,10}|20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z)$"}
+        TimeParameter: {type: string, description: "Unix seconds or RFC 3339", pattern: "^([0-9]{9,10}|20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z)$"}
         # Pyroscope's query messages (proto/querier/v1/querier.proto) in protobuf's JSON
         # mapping: lowerCamelCase names (the proto names are accepted too), 64-bit integers as
         # numbers or strings, enums by name or number.
