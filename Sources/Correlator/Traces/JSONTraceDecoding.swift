@@ -1,5 +1,6 @@
 import Exemplars
 import Foundation
+import ProfileIndex
 
 /// The state of decoding one OTLP JSON request; mirrors `ProtobufTraceDecoding`.
 struct JSONTraceDecoding {

@@ -1,3 +1,5 @@
+import ProfileIndex
+
 /// UTF-8 validation and conversion to `String` for PostgreSQL text columns.
 enum UTF8Text {
     /// Whether the bytes are well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
@@ -52,13 +54,5 @@ enum UTF8Text {
             return String(decoding: input, as: UTF8.self)
         }
         return String(decoding: input, as: UTF8.self).replacingNUL()
-    }
-}
-
-extension String {
-    /// U+0000 replaced by U+FFFD (PostgreSQL text and jsonb cannot hold NUL).
-    func replacingNUL() -> String {
-        guard utf8.contains(0) else { return self }
-        return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\0" ? "\u{FFFD}" : $0 }))
     }
 }

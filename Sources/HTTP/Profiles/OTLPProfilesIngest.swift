@@ -71,9 +71,10 @@ struct OTLPProfilesIngest: Sendable {
     /// a resource attribute (`service.name` included) or a sample attribute. Function names are
     /// not checked here: the store repairs those (a sampler's torn read, `PreparedProfile`).
     static func fieldHoldingNUL(_ otlp: OTLPProfile) -> String? {
-        let attributes = otlp.resourceAttributes.sorted { $0.key < $1.key }
-        if let bad = attributes.first(where: { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") }) {
-            return "resource attribute '\(ProfileController.showingNUL(bad.key))'"
+        // The smallest such key, so the message does not depend on the dictionary's order.
+        let bad = otlp.resourceAttributes.lazy.filter { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") }.map(\.key).min()
+        if let bad {
+            return "resource attribute '\(ProfileController.showingNUL(bad))'"
         }
         return ProfileController.sampleLabelHoldingNUL(otlp.profile).map { "sample attribute '\($0)'" }
     }

@@ -7,10 +7,10 @@
 ///
 /// Frames are kept verbatim as function names (py-spy writes `name (file.py:12)`), as
 /// Pyroscope shows them, a NUL included: py-spy can read a frame name half-written, and the
-/// store replaces the NUL (``Profile/replaceNULInFunctions()``) rather than lose the stack. Counts become values by `units`: CPU samples (`samples`, the
-/// default) give `samples/count` and `cpu/nanoseconds` at `sampleRate` Hz; `objects`,
-/// `bytes`, `goroutines`, `lock_samples` and `lock_nanoseconds` give the matching heap,
-/// goroutine and contention types.
+/// store replaces the NUL (``Profile/replaceNULInFunctions()``) rather than lose the stack.
+/// Counts become values by `units`: CPU samples (`samples`, the default) give `samples/count`
+/// and `cpu/nanoseconds` at `sampleRate` Hz; `objects`, `bytes`, `goroutines`, `lock_samples`
+/// and `lock_nanoseconds` give the matching heap, goroutine and contention types.
 public enum FoldedStacks {
     public enum Format: String, Sendable {
         case folded

@@ -23,8 +23,8 @@ extension Profile {
         for (index, function) in functions.enumerated() {
             var function = function
             if holdsNUL(function) {
-                function.name = Self.replacingNUL(function.name)
-                function.filename = Self.replacingNUL(function.filename)
+                function.name = function.name.replacingNUL()
+                function.filename = function.filename.replacingNUL()
                 changed += 1
             }
             newIndex[index] = PprofMessageParser.intern(function, into: &distinct, &repaired)
@@ -35,12 +35,16 @@ extension Profile {
         return changed
     }
 
-    /// `text` with each NUL replaced by U+FFFD (its UTF-8 bytes EF BF BD).
-    static func replacingNUL(_ text: String) -> String {
-        guard text.utf8.contains(0) else { return text }
+}
+
+extension String {
+    /// Each NUL replaced by U+FFFD (its UTF-8 bytes EF BF BD): PostgreSQL's `text` and `jsonb`
+    /// cannot hold NUL. The one repair every writer of text uses (profiles, spans, exemplars).
+    public func replacingNUL() -> String {
+        guard utf8.contains(0) else { return self }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 8)
-        for byte in text.utf8 {
+        bytes.reserveCapacity(utf8.count + 8)
+        for byte in utf8 {
             if byte == 0 { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) } else { bytes.append(byte) }
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -1,5 +1,6 @@
 import Exemplars
 import NIOCore
+import ProfileIndex
 
 /// Preparing a batch of exemplars for the `exemplars` table: repeats collapsed, rows rendered
 /// in COPY text format.
@@ -104,7 +105,7 @@ struct ExemplarColumns: Sendable {
 
     /// `text` cannot hold NUL: it becomes U+FFFD.
     static func text(_ value: String) -> String {
-        value.utf8.contains(0) ? value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : value
+        value.replacingNUL()
     }
 
     /// A label set as a JSON object (JSONWriter writes NUL as U+FFFD, which jsonb accepts).
