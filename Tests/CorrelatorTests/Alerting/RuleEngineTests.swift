@@ -228,29 +228,27 @@ struct RuleEngineTests {
     @Test(.timeLimit(.minutes(10))) func leaderDyingWithItsConnectionIsReplaced() async throws {
         try await TestDatabase.withFreshDatabase { client, configuration in
             let rules = RuleManager(groups: try RuleFile.load(Self.leakRules), logger: Self.logger)
-            // Replica A has its own pool; killing its backend is what a crashed host looks like to PostgreSQL.
+            // Replica A has its own pool; killing its backend is what a crashed host looks like to
+            // PostgreSQL. A leads first, and its poll is longer than the test, so once its session
+            // is gone it cannot take the lock back: which replica leads is not left to a race (when
+            // the fast-polling B led, B's own retry retook the lock it lost, which is right).
             try await withPostgresClient(configuration, logger: Self.logger) { clientA in
-                let a = RuleScheduler(client: clientA, rules: rules, engine: Self.engine(clientA), pollInterval: .seconds(5), logger: Self.logger)
+                let a = RuleScheduler(client: clientA, rules: rules, engine: Self.engine(clientA), pollInterval: .seconds(3600), logger: Self.logger)
                 let b = RuleScheduler(client: client, rules: rules, engine: Self.engine(client), pollInterval: .milliseconds(500), logger: Self.logger)
                 let taskA = Task { try await a.run() }
-                let taskB = Task { try await b.run() }
+                var taskB: Task<Void, any Error>?
                 // Both tasks must end before the pools close, whatever happens below.
                 func stop() async {
                     taskA.cancel()
-                    taskB.cancel()
+                    taskB?.cancel()
                     _ = await taskA.result
-                    _ = await taskB.result
+                    _ = await taskB?.result
                 }
                 do {
-                    try await Self.waitUntil {
-                        let x = await a.status.isLeading
-                        let y = await b.status.isLeading
-                        return x || y
-                    }
-                    try await Task.sleep(for: .seconds(1))
-                    let aLeads = await a.status.isLeading
-                    let bLeads = await b.status.isLeading
-                    #expect(aLeads != bLeads, "exactly one replica leads")
+                    try await Self.waitUntil { await a.status.isLeading }
+                    taskB = Task { try await b.run() }
+                    try await Self.waitUntil { await b.status.lockAttempts >= 2 }
+                    #expect(await b.status.isLeading == false, "exactly one replica leads")
                     var holders: [Int32] = []
                     let rows = try await client.query(
                         """
@@ -262,15 +260,16 @@ struct RuleEngineTests {
                     )
                     for try await pid in rows.decode(Int32.self) { holders.append(pid) }
                     #expect(holders.count == 1)
-                    let survivor = aLeads ? b : a
-                    let attemptsBefore = await survivor.status.lockAttempts
+                    let attemptsBefore = await b.status.lockAttempts
                     for pid in holders {
                         try await client.query("SELECT pg_terminate_backend(\(pid))")
                     }
                     // The survivor takes over within two of its polls (counted, not timed).
-                    try await Self.waitUntil(timeout: .seconds(60)) { await survivor.status.isLeading }
-                    let attemptsAfter = await survivor.status.lockAttempts
+                    try await Self.waitUntil(timeout: .seconds(60)) { await b.status.isLeading }
+                    let attemptsAfter = await b.status.lockAttempts
                     #expect(attemptsAfter - attemptsBefore <= 2, "the survivor took the lock on its attempt \(attemptsAfter - attemptsBefore) after the leader died")
+                    // The dead leader notices its session is gone and stops claiming to lead.
+                    try await Self.waitUntil(timeout: .seconds(60)) { await a.status.isLeading == false }
                 } catch {
                     await stop()
                     throw error
