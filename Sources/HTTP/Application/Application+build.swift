@@ -134,7 +134,7 @@ func buildRouter(
     OperationalController(store: store).addRoutes(to: router)
 
     // Traces: OTLP/HTTP receiver and trace queries.
-    TraceController(store: store, configuration: configuration).addRoutes(to: router)
+    TraceController(store: store, configuration: configuration, refusals: ingestGate.refusals).addRoutes(to: router)
 
 
     // Exemplars: remote write, pushed expositions, exemplar queries.

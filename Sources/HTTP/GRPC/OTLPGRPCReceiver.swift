@@ -56,7 +56,7 @@ struct OTLPGRPCReceiver: RegistrableRPCService {
     /// The receiver `buildApplication` serves: the signals' shared ingest paths over the store,
     /// and the HTTP router's gate.
     init(store: Store, configuration: CorrelatorConfiguration, gate: IngestGate) {
-        self.traces = TraceIngest(store: store, configuration: configuration)
+        self.traces = TraceIngest(store: store, configuration: configuration, refusals: gate.refusals)
         self.metrics = OTLPMetricsIngest(store: store, limits: configuration.limits, idKeys: configuration.exemplars.idKeys)
         self.profiles = OTLPProfilesIngest(profiles: ProfileController(store: store, limits: configuration.limits))
         self.gate = gate
@@ -73,7 +73,7 @@ struct OTLPGRPCReceiver: RegistrableRPCService {
         register(Self.traceExport, with: &router) { bytes in
             try traces.decode(protobuf: bytes)
         } store: { decoded, tenant in
-            try await traces.store(decoded, tenant: tenant)
+            try await traces.store(decoded, tenant: tenant, route: Self.traceExport.path)
         }
         register(Self.metricsExport, with: &router) { bytes in
             try metrics.decode(protobuf: bytes)

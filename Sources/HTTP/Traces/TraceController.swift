@@ -56,7 +56,7 @@ struct TraceController<Repository: SpanRepository> {
                 case .json: try ingest.decode(json: bytes)
                 }
             }
-            let response = try await ingest.store(decoded, tenant: context.tenant)
+            let response = try await ingest.store(decoded, tenant: context.tenant, route: "/v1/traces")
             switch encoding {
             case .protobuf: return encoding.response(.ok, response.protobuf())
             case .json: return encoding.response(.ok, response.json())
@@ -113,7 +113,7 @@ extension UInt8 {
 
 extension TraceController where Repository == Store {
     /// The controller `buildRouter` mounts: the shared trace ingest path and the body limits.
-    init(store: Store, configuration: CorrelatorConfiguration) {
-        self.init(ingest: TraceIngest(store: store, configuration: configuration), limits: configuration.limits)
+    init(store: Store, configuration: CorrelatorConfiguration, refusals: RefusalLog) {
+        self.init(ingest: TraceIngest(store: store, configuration: configuration, refusals: refusals), limits: configuration.limits)
     }
 }

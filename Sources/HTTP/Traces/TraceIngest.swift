@@ -12,10 +12,13 @@ import Metrics
 /// that cannot be decoded is a 400 (`INVALID_ARGUMENT`) and one over a limit a 413
 /// (`RESOURCE_EXHAUSTED`), both naming what and where; a store that cannot take the spans is a
 /// 503 (`UNAVAILABLE`) with `Retry-After`: the exporter retries and the write is idempotent.
+/// Spans rejected one by one (partial success) are refusals too, and go to the same log as the
+/// gate's whole-request refusals: the exporter's own log may be out of the operator's reach.
 struct TraceIngest<Repository: SpanRepository>: Sendable {
     let repository: Repository
     let decoder: OTLPTraceDecoder
     let logger: Logger
+    var refusals = RefusalLog()
 
     /// Seconds an exporter is asked to wait after a 503.
     static var retryAfterSeconds: Int { 5 }
@@ -39,10 +42,12 @@ struct TraceIngest<Repository: SpanRepository>: Sendable {
     }
 
     /// Stores the accepted spans for `tenant` and returns the response to send once they are
-    /// committed: partial success naming the spans the decoder rejected, if any.
-    func store(_ decoded: DecodedTraceExport, tenant: String) async throws -> ExportTraceServiceResponse {
+    /// committed: partial success naming the spans the decoder rejected, if any. `route` names
+    /// the receiver in the refusal log.
+    func store(_ decoded: DecodedTraceExport, tenant: String, route: String) async throws -> ExportTraceServiceResponse {
         if decoded.rejectedSpans > 0 {
             TraceIngestMetrics.rejectedSpans.increment(by: decoded.rejectedSpans)
+            refusals.refused(route: route, tenant: tenant, status: "partial_success", reason: decoded.message)
         }
         if !decoded.spans.isEmpty {
             do {
@@ -69,13 +74,15 @@ struct TraceIngest<Repository: SpanRepository>: Sendable {
 }
 
 extension TraceIngest where Repository == Store {
-    /// The path both receivers mount: the store, `max_spans_per_request` and the configured
-    /// profile-id attribute keys.
-    init(store: Store, configuration: CorrelatorConfiguration) {
+    /// The path both receivers mount: the store, `max_spans_per_request`, the configured
+    /// profile-id attribute keys, and the refusal log of the receivers' gate.
+    init(store: Store, configuration: CorrelatorConfiguration, refusals: RefusalLog) {
         var options = OTLPTraceDecoder.Options()
         options.profileIDAttributeKeys = configuration.traceProfileIDAttributes
         options.maxSpansPerRequest = configuration.limits.maxSpansPerRequest
-        self.init(repository: store, decoder: OTLPTraceDecoder(options: options), logger: Logger(label: "correlator.traces"))
+        self.init(
+            repository: store, decoder: OTLPTraceDecoder(options: options), logger: Logger(label: "correlator.traces"), refusals: refusals
+        )
     }
 }
 

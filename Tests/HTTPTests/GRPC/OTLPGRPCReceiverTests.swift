@@ -173,8 +173,9 @@ struct OTLPGRPCReceiverTests {
     }
 
     @Test func rejectedSpansComeBackAsPartialSuccessAndTheOthersAreStored() async throws {
+        let log = CapturedLog()
         try await TestDatabase.withFreshDatabase { client, _ in
-            try await Self.withReceiver(store: try TestDatabase.makeStore(client)) { grpc in
+            try await Self.withReceiver(store: try TestDatabase.makeStore(client), refusals: RefusalLog(logger: log.logger)) { grpc in
                 let request = Self.traceRequest([
                     Span(traceID: Self.trace, spanID: [3, 3, 3, 3, 3, 3, 3, 3], name: "good"),
                     Span(traceID: Array(repeating: 0, count: 16), spanID: [4, 4, 4, 4, 4, 4, 4, 4], name: "zero trace"),
@@ -201,6 +202,11 @@ struct OTLPGRPCReceiverTests {
                 #expect(rejected == 1)
                 #expect(message.contains("trace_id is all zeros"), "\(message)")
                 #expect(try await Self.count(client, "SELECT count(*)::int FROM spans") == 1)
+                // The lost span is in the server's log, with what the exporter was told.
+                let warning = try #require(log.records.first { $0.message == "refused an ingest request" })
+                #expect(warning.metadata["route"] == "/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+                #expect(warning.metadata["status"] == "partial_success")
+                #expect(warning.metadata["reason"] == message)
             }
         }
     }

@@ -99,7 +99,8 @@ struct RefusalLogTests {
     }
 
     /// Through the router: a corrupt remote write and a Pyroscope push that is not a PushRequest, each
-    /// answered in its protocol's shape, each warned about with the message the client got.
+    /// answered in its protocol's shape, each warned about with the message the client got; and an
+    /// OTLP trace export whose one span is rejected (a 200 with partial success, the span lost).
     @Test func refusedRequestsOnTheIngestRoutesAreWarnedAbout() async throws {
         let captured = CapturedLog()
         let configuration = CorrelatorConfiguration()
@@ -118,13 +119,23 @@ struct RefusalLogTests {
                     body: ByteBuffer(string: "[1]")
                 ) { (Int($0.status.code), String(buffer: $0.body)) }
                 #expect(push.0 == 400, "\(push.1)")
+                let traces = try await http.execute(
+                    uri: "/v1/traces", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: """
+                        {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"00000000000000000000000000000000",
+                         "spanId":"2222222222222222","name":"zero trace","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}
+                        """)
+                ) { (Int($0.status.code), String(buffer: $0.body)) }
+                #expect(traces.0 == 200 && traces.1.contains("rejectedSpans"), "\(traces.1)")
                 // Served, so not refused.
                 let fine = try await http.execute(uri: "/healthz", method: .get) { Int($0.status.code) }
                 #expect(fine == 200)
 
                 let records = captured.records
-                #expect(records.map(\.metadata["route"]) == ["/api/v1/write", "/push.v1.PusherService/Push"])
-                #expect(records.allSatisfy { $0.level == .warning && $0.metadata["status"] == "400" && $0.metadata["tenant"] == "default" })
+                #expect(records.map(\.metadata["route"]) == ["/api/v1/write", "/push.v1.PusherService/Push", "/v1/traces"])
+                #expect(records.map(\.metadata["status"]) == ["400", "400", "partial_success"])
+                #expect(records.allSatisfy { $0.level == .warning && $0.metadata["tenant"] == "default" })
+                #expect(records.last?.metadata["reason"] == "rejected 1 span: span #0 (2222222222222222): trace_id is all zeros")
                 // The reason is the message the client was given (its start: the body escapes it).
                 for (record, body) in zip(records, [remoteWrite.1, push.1]) {
                     let reason = try #require(record.metadata["reason"])
