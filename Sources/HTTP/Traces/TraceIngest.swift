@@ -86,10 +86,18 @@ extension TraceIngest where Repository == Store {
     }
 }
 
-/// The ingest counters (created on first use, after `MetricsRegistry` bootstrapped swift-metrics).
+/// The ingest counters, created on first use. A swift-metrics counter made before the system is
+/// bootstrapped stays a no-op for good, so each one bootstraps it first (`MetricsRegistry.shared`)
+/// instead of relying on the router having done so: a receiver used without the router (the gRPC
+/// receiver in a test) could leave `/metrics` without them for the rest of the process.
 enum TraceIngestMetrics {
     /// Spans accepted and stored (a retried span counts again).
-    static let receivedSpans = Counter(label: "correlator_spans_received_total")
+    static let receivedSpans = counter("correlator_spans_received_total")
     /// Spans left out because they broke OpenTelemetry's rules (partial success).
-    static let rejectedSpans = Counter(label: "correlator_spans_rejected_total")
+    static let rejectedSpans = counter("correlator_spans_rejected_total")
+
+    private static func counter(_ label: String) -> Counter {
+        _ = MetricsRegistry.shared
+        return Counter(label: label)
+    }
 }

@@ -13,6 +13,10 @@ import TestSupport
 @Suite("Profile scraping against a real PostgreSQL")
 struct ProfileScraperTests {
     @Test func upTargetIsStoredAndDownTargetDoesNotStopIt() async throws {
+        // swift-metrics is bootstrapped by the first use of the registry (the server's router
+        // does it at start); before that a gauge is a no-op. This test must not depend on
+        // another test having built a router first (run alone, it failed).
+        _ = MetricsRegistry.shared
         try await TestDatabase.withFreshDatabase { client, _ in
             let logger = Logger(label: "test")
             let store = Store(
