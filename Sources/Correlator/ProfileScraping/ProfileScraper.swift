@@ -76,6 +76,9 @@ public struct ProfileScraper: Service {
             } catch {
                 throw ProfileScrapeError(url: url, reason: "not a pprof profile: \(error)")
             }
+            if let key = decoded.labelKeyHoldingNUL {
+                throw ProfileScrapeError(url: url, reason: "sample label '\(key)' holds a NUL byte, which PostgreSQL text cannot store")
+            }
             var labels = config.labels
             labels.removeValue(forKey: "service")
             labels["job"] = config.jobName

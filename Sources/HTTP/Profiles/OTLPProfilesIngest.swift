@@ -74,8 +74,8 @@ struct OTLPProfilesIngest: Sendable {
         // The smallest such key, so the message does not depend on the dictionary's order.
         let bad = otlp.resourceAttributes.lazy.filter { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") }.map(\.key).min()
         if let bad {
-            return "resource attribute '\(ProfileController.showingNUL(bad))'"
+            return "resource attribute '\(bad.showingNUL)'"
         }
-        return ProfileController.sampleLabelHoldingNUL(otlp.profile).map { "sample attribute '\($0)'" }
+        return otlp.profile.labelKeyHoldingNUL.map { "sample attribute '\($0)'" }
     }
 }

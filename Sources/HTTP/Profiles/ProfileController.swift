@@ -196,22 +196,10 @@ struct ProfileController {
         }
         // A sample label PostgreSQL cannot store (NUL) is refused here rather than failing the
         // write with a 500; a function name with NUL is repaired by the store (PreparedProfile).
-        if let key = Self.sampleLabelHoldingNUL(profile) {
+        if let key = profile.labelKeyHoldingNUL {
             throw ProfileIngestError("pprof: sample label '\(key)' holds a NUL byte")
         }
         return profile
-    }
-
-    /// The key (NUL shown as `\0`, at most 80 characters) of the first sample label whose key
-    /// or text value holds a NUL, which PostgreSQL text cannot store.
-    static func sampleLabelHoldingNUL(_ profile: Profile) -> String? {
-        profile.labels.first { $0.key.contains("\u{0}") || $0.stringValue?.contains("\u{0}") == true }
-            .map { showingNUL($0.key) }
-    }
-
-    /// `text` for an error message: NUL as `\0`, at most 80 characters.
-    static func showingNUL(_ text: String) -> String {
-        String(text.replacingOccurrences(of: "\u{0}", with: "\\0").prefix(80))
     }
 
     static func refusal(_ error: ProfileDecodingError, what: String) -> ProfileIngestError {

@@ -35,6 +35,13 @@ extension Profile {
         return changed
     }
 
+    /// The key (shown with ``Swift/String/showingNUL``) of the first sample label whose key or
+    /// text value holds a NUL. PostgreSQL text cannot store it, and unlike a function name a
+    /// label is not repaired: it identifies (a `span_id`, a tenant's own label), and a changed
+    /// value would link to nothing. Uploads are refused with a 400, scrapes are dropped.
+    public var labelKeyHoldingNUL: String? {
+        labels.first { $0.key.utf8.contains(0) || $0.stringValue?.utf8.contains(0) == true }.map(\.key.showingNUL)
+    }
 }
 
 extension String {
@@ -48,5 +55,14 @@ extension String {
             if byte == 0 { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) } else { bytes.append(byte) }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// This text for an error message: NUL shown as `\0`, at most 80 characters.
+    public var showingNUL: String {
+        var shown = ""
+        for character in unicodeScalars.prefix(80) {
+            if character == "\u{0}" { shown += "\\0" } else { shown.unicodeScalars.append(character) }
+        }
+        return String(shown.prefix(80))
     }
 }

@@ -63,6 +63,40 @@ struct ProfileScraperTests {
         }
     }
 }
+extension ProfileScraperTests {
+    /// A target serving a CPU profile whose sample label holds NUL (PostgreSQL text cannot store
+    /// it, and a label is not repaired): the scrape is dropped with a warning that names the
+    /// label, before any write. It used to fail the write of the span's row (`span_name`) with
+    /// PostgreSQL's 22021, which the warning showed instead.
+    @Test func aProfileWithANULLabelIsDroppedWithAWarningThatSaysWhy() async throws {
+        try await TestDatabase.withFreshDatabase { client, _ in
+            let captured = CapturedLog()
+            let store = try TestDatabase.makeStore(client)
+            var pprof = PprofBuilder()
+            pprof.sampleType("samples", "count")
+            pprof.function(id: 1, name: "main.work")
+            pprof.location(id: 1, functions: [1])
+            pprof.sample(locations: [1], values: [3], labels: [("span_id", "0102030405060708"), ("span_name", "GET \u{0}/x")])
+            let body = pprof.encoded()
+            let router = Router()
+            router.get("/debug/pprof/profile") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: body))) }
+            let target = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await target.test(.live) { live in
+                let port = try #require(live.port)
+                let config = ProfileScrapeConfig(jobName: "nul", targets: ["127.0.0.1:\(port)"], profiles: [.init(kind: .cpu, seconds: 1)])
+                let scraper = ProfileScraper(store: store, configs: [config], limits: IngestLimits(), logger: captured.logger)
+                #expect(await scraper.scrapeOnce(config: config, target: config.targets[0], profile: config.profiles[0]) == nil)
+                let warning = try #require(captured.records.first { $0.message == "profile scrape failed" })
+                let error = warning.metadata["error"] ?? ""
+                #expect(error.contains("sample label 'span_name' holds a NUL byte"), "\(error)")
+                #expect(!error.contains("PSQLError"), "\(error)")
+                let rows = try await client.query("SELECT count(*)::int FROM profiles")
+                for try await count in rows.decode(Int.self) { #expect(count == 0) }
+            }
+        }
+    }
+}
+
 extension MetricsRegistry {
     static func emitText() -> String { String(decoding: shared.emitToBuffer(), as: UTF8.self) }
 }
