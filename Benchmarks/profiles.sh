@@ -76,27 +76,6 @@ for file in "$FIXTURES/cpu.pb.gz" "$FIXTURES/heap.pb.gz" "$TMP/big.pb.gz"; do
     row "profile top $name (whole process)" "$(ms "$mine")" "$(ms "$peer")" "$(ratio "$mine" "$peer")" "go tool pprof -top; ratio = speedup (target >= 2x)"
 done
 
-# The decoder adds samples up on a second thread while it reads the next ones, so its row depends
-# on the second core being there. On this VM it is not always: the host sometimes runs both vCPUs
-# on less than two cores' worth of time (two sha256sum processes then take 1.5x as long as one),
-# and decode+summarise went from 1.15x to 1.5x inflate with the same binary. This row measures
-# that in the same run: wall time of two sha256sum processes on 64 MB each vs one (best of 3;
-# 1.0x = two full cores, 2.0x = one).
-head -c 67108864 /dev/urandom >"$TMP/random.bin"
-parallel_ratio=$(python3 - "$TMP/random.bin" <<'PY'
-import subprocess, sys, time
-def wall(n):
-    start = time.perf_counter()
-    procs = [subprocess.Popen(["sha256sum", sys.argv[1]], stdout=subprocess.DEVNULL) for _ in range(n)]
-    for p in procs: p.wait()
-    return time.perf_counter() - start
-one = min(wall(1) for _ in range(3)); two = min(wall(2) for _ in range(3))
-print(f"{two / one:.2f}")
-PY
-)
-rm -f "$TMP/random.bin"
-row "machine: 2 CPU-bound processes vs 1 (wall)" "-" "-" "${parallel_ratio}x" "1.0x = two full cores; near 2x the decode row below runs as on one core"
-
 "$BIN" profile throughput "$TMP/big.pb.gz" --iterations 5 >"$TMP/throughput.txt"
 get() { sed -n "s/^$1 //p" "$TMP/throughput.txt"; }
 row "inflate big ($(get decompressed_mb) MB) MB/s, libdeflate" "$(get libdeflate_mbps)" "$(get inflate_mbps)" \
