@@ -262,7 +262,9 @@ struct RuleEngineTests {
                     #expect(holders.count == 1)
                     let attemptsBefore = await b.status.lockAttempts
                     for pid in holders {
-                        try await client.query("SELECT pg_terminate_backend(\(pid))")
+                        // With a timeout, it returns once the backend is gone (and its lock with
+                        // it), not when the signal is sent: B's count starts from a free lock.
+                        try await client.query("SELECT pg_terminate_backend(\(pid), 30000)")
                     }
                     // The survivor takes over within two of its polls (counted, not timed).
                     try await Self.waitUntil(timeout: .seconds(60)) { await b.status.isLeading }
