@@ -51,6 +51,19 @@ struct IngestLimitTests {
         return 0
     }
 
+    /// Returns once a backend of this test's database waits for a lock (at most 60 s).
+    static func waitForAStatementBlockedOnALock(_ client: PostgresClient) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let rows = try await client.query(
+                "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            for try await waiting in rows.decode(Int.self) where waiting > 0 { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("no statement waited for a lock within 60 s")
+    }
+
     static func metrics(_ http: any TestClientProtocol) async throws -> String {
         try await http.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
     }
@@ -168,7 +181,8 @@ struct IngestLimitTests {
     // at a time; slow to make on a Citus coordinator: 186 s in make test-citus).
     @Test(.timeLimit(.minutes(10))) func stalledWriterIsCancelledAndAnswers503WithRetryAfter() async throws {
         var configuration = CorrelatorConfiguration()
-        configuration.limits.writeTimeout = .milliseconds(800)
+        // Long enough for the second request to reach the gate while the first still waits.
+        configuration.limits.writeTimeout = .seconds(2)
         configuration.limits.maxConcurrentWrites = 1
         configuration.limits.maxQueuedWrites = 0
         let frozen = configuration
@@ -185,7 +199,9 @@ struct IngestLimitTests {
                                     ($0.status, $0.headers[.retryAfter], String(buffer: $0.body))
                                 }
                             }
-                            try await Task.sleep(for: .milliseconds(300))
+                            // The first write holds the only writer once PostgreSQL shows its
+                            // statement waiting for the lock (seen, not assumed after a sleep).
+                            try await Self.waitForAStatementBlockedOnALock(client)
                             let (queued, queuedRetry) = try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "e", count: 32))) {
                                 ($0.status, $0.headers[.retryAfter])
                             }
