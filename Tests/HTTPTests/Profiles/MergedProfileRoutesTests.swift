@@ -108,6 +108,9 @@ struct MergedProfileRoutesTests {
             let lines = series["series"] as? [[String: Any]] ?? []
             #expect(lines.count == 3)
             #expect(lines.map { ($0["labels"] as? [String: String])?["pod"] } == ["a", "b", "c"])
+            // A label named twice groups as once (it trapped the server: a fuzzer found it).
+            let twice = try await Self.json(http, "/api/v1/query/series?service=checkout-api&type=cpu&sample_type=cpu&step=1m&group_by=pod,pod&\(Self.range)")
+            #expect((twice["series"] as? [[String: Any]] ?? []).map { $0["labels"] as? [String: String] } == lines.map { $0["labels"] as? [String: String] })
             let pointSum = lines.flatMap { ($0["points"] as? [[Double]]) ?? [] }.map { $0[1] }.reduce(0, +)
             let golden = try Self.goldenRows("cpu-abc.cpu.top.txt")
             #expect(pointSum == golden.values.map(\.flat).reduce(0, +))

@@ -290,7 +290,8 @@ extension Store {
         var groupOf: [Int64: [String: String]] = [:]
         for one in series {
             let labels = one.key.selectorLabels
-            groupOf[one.fingerprint] = Dictionary(uniqueKeysWithValues: groupBy.map { ($0, labels[$0] ?? "") })
+            // A label the client named twice (`group_by=pod,pod`) groups as once.
+            groupOf[one.fingerprint] = Dictionary(groupBy.map { ($0, labels[$0] ?? "") }) { first, _ in first }
         }
         var rows: [ProfileStackRow] = []
         try await forEachProfileRow(tenant: tenant, series: Array(indexBySeries.keys), from: query.from, to: query.to) { rows.append($0) }
