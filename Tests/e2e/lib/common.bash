@@ -25,6 +25,15 @@ cleanup() {
         [ -f "$pidfile" ] || continue
         kill -TERM "$(head -1 "$pidfile")" 2>/dev/null
     done
+    # A failed suite shows the end of each server's log before it goes: a crash's message
+    # (a Swift "Fatal error") is only there.
+    if [ "$E2E_FAILED" -gt 0 ]; then
+        for log in "$E2E_TMP"/*/correlator.log; do
+            [ -f "$log" ] || continue
+            echo "-- last lines of $(basename "$(dirname "$log")")/correlator.log"
+            tail -n 30 "$log"
+        done
+    fi
     rm -rf "$E2E_TMP"
 }
 trap cleanup EXIT
