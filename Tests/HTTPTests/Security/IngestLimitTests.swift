@@ -19,11 +19,12 @@ struct IngestLimitTests {
     static let openMetrics = "application/openmetrics-text; version=1.0.0; charset=utf-8"
     static let exposition: HTTPFields = [.contentType: openMetrics]
 
-    static func exemplarBody(_ trace: String, labels: Int = 1, second: Int = 0) -> ByteBuffer {
+    /// One histogram exemplar with `trace`, stamped `at` (Unix seconds, default now).
+    static func exemplarBody(_ trace: String, labels: Int = 1, at seconds: Int = Int(Date().timeIntervalSince1970)) -> ByteBuffer {
         let extra = (0..<labels).map { "l\($0)=\"v\"" }.joined(separator: ",")
         return ByteBuffer(string: """
             # TYPE limit_seconds histogram
-            limit_seconds_bucket{\(extra),le="1"} 3 # {trace_id="\(trace)"} 0.5 \(Int(Date().timeIntervalSince1970) - second)
+            limit_seconds_bucket{\(extra),le="1"} 3 # {trace_id="\(trace)"} 0.5 \(seconds)
             limit_seconds_bucket{\(extra),le="+Inf"} 3
             limit_seconds_count{\(extra)} 3
             limit_seconds_sum{\(extra)} 1.5
@@ -79,8 +80,12 @@ struct IngestLimitTests {
         }) { http, client in
             var statuses: [HTTPResponse.Status] = []
             var retryAfter: String?
+            // One clock reading: each exemplar a second apart on the same series. Read per
+            // request, a second boundary between two of them gave both the same timestamp, and
+            // the store keeps one exemplar per series and timestamp, as Prometheus does.
+            let now = Int(Date().timeIntervalSince1970)
             for i in 0..<3 {
-                try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "\(i + 1)", count: 32), second: i)) { response in
+                try await http.execute(uri: "/api/v1/exemplars", method: .post, headers: Self.exposition, body: Self.exemplarBody(String(repeating: "\(i + 1)", count: 32), at: now - i)) { response in
                     statuses.append(response.status)
                     if response.status == .tooManyRequests {
                         retryAfter = response.headers[.retryAfter]
