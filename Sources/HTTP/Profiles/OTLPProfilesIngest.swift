@@ -72,7 +72,7 @@ struct OTLPProfilesIngest: Sendable {
     /// not checked here: the store repairs those (a sampler's torn read, `PreparedProfile`).
     static func fieldHoldingNUL(_ otlp: OTLPProfile) -> String? {
         // The smallest such key, so the message does not depend on the dictionary's order.
-        let bad = otlp.resourceAttributes.lazy.filter { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") }.map(\.key).min()
+        let bad = otlp.resourceAttributes.lazy.filter { $0.key.utf8.contains(0) || $0.value.utf8.contains(0) }.map(\.key).min()
         if let bad {
             return "resource attribute '\(bad.showingNUL)'"
         }

@@ -18,7 +18,7 @@ struct TraceIngest<Repository: SpanRepository>: Sendable {
     let repository: Repository
     let decoder: OTLPTraceDecoder
     let logger: Logger
-    var refusals = RefusalLog()
+    let refusals: RefusalLog
 
     /// Seconds an exporter is asked to wait after a 503.
     static var retryAfterSeconds: Int { 5 }

@@ -59,10 +59,10 @@ extension String {
 
     /// This text for an error message: NUL shown as `\0`, at most 80 characters.
     public var showingNUL: String {
-        var shown = ""
-        for character in unicodeScalars.prefix(80) {
-            if character == "\u{0}" { shown += "\\0" } else { shown.unicodeScalars.append(character) }
+        var shown = String.UnicodeScalarView()
+        for scalar in unicodeScalars.prefix(80) {
+            if scalar == "\u{0}" { shown.append(contentsOf: "\\0".unicodeScalars) } else { shown.append(scalar) }
         }
-        return String(shown.prefix(80))
+        return String(String(shown).prefix(80))
     }
 }

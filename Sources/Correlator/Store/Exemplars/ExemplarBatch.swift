@@ -80,7 +80,7 @@ struct ExemplarColumns: Sendable {
             values.append(exemplar.value)
             traceIDs.append(exemplar.traceID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
             spanIDs.append(exemplar.spanID.map { ByteBuffer(bytes: $0.bytes) } ?? empty)
-            profileIDs.append(exemplar.profileID.map(Self.text) ?? "")
+            profileIDs.append(exemplar.profileID?.replacingNUL() ?? "")
             labels.append(Self.labelsAreIDsOnly(exemplar) ? "" : renderedLabels[row])
         }
         self.checked = checked
@@ -101,11 +101,6 @@ struct ExemplarColumns: Sendable {
             }
         }
         return true
-    }
-
-    /// `text` cannot hold NUL: it becomes U+FFFD.
-    static func text(_ value: String) -> String {
-        value.replacingNUL()
     }
 
     /// A label set as a JSON object (JSONWriter writes NUL as U+FFFD, which jsonb accepts).
@@ -142,7 +137,7 @@ struct ExemplarSeriesColumns: Sendable {
         for index in indices {
             let newest = batch[groups[index].upperBound - 1]
             fingerprints.append(Int64(bitPattern: newest.series.fingerprint))
-            metrics.append(ExemplarColumns.text(newest.metricName))
+            metrics.append(newest.metricName.replacingNUL())
             series.append(ExemplarColumns.json(newest.series))
             days.append(UTCTime.dayNumber(unixMilli: newest.timestamp))
         }
