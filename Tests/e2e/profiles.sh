@@ -108,7 +108,16 @@ sys.exit(1)' "$CORRELATOR_URL"
 
 echo "-- merged queries: every CPU profile of the Go program up to a time, against go tool pprof merging the same files"
 merged_to=$(date +%s)
-sleep 8  # the CPU profiles that started before merged_to (2 s each) are stored by now
+# The scraper pulls one target's CPU profiles one after another, so once a profile that started
+# after merged_to is stored, every one that started before it is stored too.
+check "a CPU profile that started after merged_to is stored" python3 -c '
+import datetime, json, sys, time, urllib.request
+for _ in range(60):
+    p = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/profiles?service=labelled-work&type=cpu&limit=1"))["profiles"]
+    if p and datetime.datetime.fromisoformat(p[0]["start"].replace("Z", "+00:00")).timestamp() > int(sys.argv[2]):
+        sys.exit(0)
+    time.sleep(1)
+sys.exit(1)' "$CORRELATOR_URL" "$merged_to"
 curl -s "$CORRELATOR_URL/api/v1/profiles?service=labelled-work&type=cpu&from=$((merged_to - 3600))&to=$merged_to&limit=1000" |
     python3 -c 'import json,sys; print("\n".join(p["profile_id"] for p in json.load(sys.stdin)["profiles"]))' >"$E2E_TMP/merged.ids"
 mkdir -p "$E2E_TMP/merged"
