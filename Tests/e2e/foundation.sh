@@ -72,7 +72,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 BUSY=$(free_port)
 python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$BUSY)); s.listen(); time.sleep(30)" &
-E2E_PIDS+=($!); sleep 0.5
+E2E_PIDS+=($!)
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $BUSY), 0.2)" 2>/dev/null && break; sleep 0.1; done
 check "port in use" fails_clearly "already in use" serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$BUSY" --grpc-listen off
 check "gRPC port in use names --grpc-listen" fails_clearly "already in use; stop the other process or pass --grpc-listen" \
     serve --data-dir "$E2E_TMP/busy" --listen "127.0.0.1:$(free_port)" --grpc-listen "127.0.0.1:$BUSY"
