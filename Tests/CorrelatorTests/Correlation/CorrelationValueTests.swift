@@ -8,10 +8,21 @@ struct CorrelationValueTests {
         (Int64(1_795_442_835_872_833_725), "2026-11-23T14:07:15.872833725Z"),
         (Int64(0), "1970-01-01T00:00:00.000000000Z"),
         (Int64(-1), "1969-12-31T23:59:59.999999999Z"),
+        (Int64(-86_400_000_000_001), "1969-12-30T23:59:59.999999999Z"),
     ])
     func rfc3339WithNanoseconds(nanos: Int64, text: String) {
         #expect(Timestamp.rfc3339(nanos) == text)
         #expect(Timestamp.parse(text) == nanos)
+    }
+
+    /// Any stored Int64 renders (a span's start is a client's uint64 taken as Int64); the
+    /// expected texts are Python's `datetime` on `divmod(nanos, 10**9)`.
+    @Test(arguments: [
+        (Int64.min, "1677-09-21T00:12:43.145224192Z"),
+        (Int64.max, "2262-04-11T23:47:16.854775807Z"),
+    ])
+    func rfc3339AtTheEndsOfInt64(nanos: Int64, text: String) {
+        #expect(Timestamp.rfc3339(nanos) == text)
     }
 
     @Test func parsesOffsetsShortFractionsAndUnixSeconds() {
