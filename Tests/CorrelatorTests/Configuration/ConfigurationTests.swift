@@ -54,6 +54,11 @@ import Testing
         #expect(client.options.minimumConnections == 0)
         #expect(client.options.maximumConnections == 8)
         #expect(client.options.additionalStartupParameters.contains { $0.0 == "jit" && $0.1 == "off" })
+        // Keep-alive queries only where something between the ends may drop an idle connection.
+        #expect(client.options.keepAliveBehavior != nil)
+        let local = DatabaseTarget.withSessionSettings(try DatabaseURL("postgres://u@/db?host=/run/postgresql").clientConfiguration, configuration)
+        #expect(local.unixSocketPath == "/run/postgresql/.s.PGSQL.5432")
+        #expect(local.options.keepAliveBehavior == nil)
     }
 
     @Test func embeddedSharedBuffersIsASizeOrAuto() throws {
