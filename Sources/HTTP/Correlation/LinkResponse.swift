@@ -1,6 +1,8 @@
 import Correlator
 import Foundation
 import Hummingbird
+import NIOCore
+import ProfileIndex
 
 /// One link as the API renders it.
 struct LinkResponse: Codable, Sendable {
@@ -56,12 +58,77 @@ enum JumpURLs {
     }
 }
 
-struct TraceLinksResponse: ResponseEncodable, Sendable {
+/// `{"trace_id","links":[…],"reason"?}`, written by hand: `JSONEncoder` was 6.5 % of the
+/// server's CPU on `/api/v1/traces/{id}/profiles` (perf, Benchmarks/correlation.sh), the
+/// largest cost of the handler. The same document as ``LinkResponse``'s `Codable` form, which
+/// `/api/v1/slow-requests` embeds (`LinkResponseJSONTests` decodes both and compares).
+struct TraceLinksResponse: ResponseGenerator, Sendable {
     var traceID: String
     var links: [LinkResponse]
     var reason: String?
 
-    enum CodingKeys: String, CodingKey {
-        case traceID = "trace_id", links, reason
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json()))
+    }
+
+    func json() -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 1024 + 1024 * links.count)
+        buffer.writeStaticString("{\"trace_id\":")
+        JSONText.appendString(traceID, to: &buffer)
+        buffer.writeStaticString(",\"links\":[")
+        for (index, link) in links.enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            link.appendJSON(to: &buffer)
+        }
+        buffer.writeStaticString("]")
+        if let reason {
+            buffer.writeStaticString(",\"reason\":")
+            JSONText.appendString(reason, to: &buffer)
+        }
+        buffer.writeStaticString("}")
+        return buffer
+    }
+}
+
+extension LinkResponse {
+    /// This link as its `Codable` form encodes it (keys as ``CodingKeys``; `overlap` absent when
+    /// nil, as the synthesised `encodeIfPresent` leaves it).
+    func appendJSON(to buffer: inout ByteBuffer) {
+        func key(_ name: StaticString) {
+            buffer.writeStaticString(name)
+        }
+        key("{\"kind\":"); JSONText.appendString(kind, to: &buffer)
+        key(",\"trace_id\":"); JSONText.appendString(traceID, to: &buffer)
+        key(",\"span_id\":"); JSONText.appendString(spanID, to: &buffer)
+        key(",\"span_name\":"); JSONText.appendString(spanName, to: &buffer)
+        key(",\"service\":"); JSONText.appendString(service, to: &buffer)
+        key(",\"profile_id\":"); JSONText.appendString(profileID, to: &buffer)
+        key(",\"profile_type\":"); JSONText.appendString(profileType, to: &buffer)
+        key(",\"start\":"); JSONText.appendString(start, to: &buffer)
+        key(",\"end\":"); JSONText.appendString(end, to: &buffer)
+        if let overlap {
+            // Clamped to 0…1 by the resolver; a non-finite value (which JSON cannot hold) is null.
+            key(",\"overlap\":")
+            if overlap.isFinite { buffer.writeString(String(overlap)) } else { buffer.writeStaticString("null") }
+        }
+        key(",\"top_scope\":"); JSONText.appendString(topScope, to: &buffer)
+        key(",\"top\":[")
+        for (index, function) in top.enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            key("{\"function\":"); JSONText.appendString(function.function, to: &buffer)
+            key(",\"file\":"); JSONText.appendString(function.file, to: &buffer)
+            key(",\"flat\":"); buffer.writeString(String(function.flat))
+            key(",\"cum\":"); buffer.writeString(String(function.cum))
+            key(",\"unit\":"); JSONText.appendString(function.unit, to: &buffer)
+            buffer.writeStaticString("}")
+        }
+        key("],\"jump\":{")
+        for (index, (name, url)) in jump.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            JSONText.appendString(name, to: &buffer)
+            buffer.writeStaticString(":")
+            JSONText.appendString(url, to: &buffer)
+        }
+        buffer.writeStaticString("}}")
     }
 }
