@@ -94,35 +94,32 @@ extension LinkResponse {
     /// This link as its `Codable` form encodes it (keys as ``CodingKeys``; `overlap` absent when
     /// nil, as the synthesised `encodeIfPresent` leaves it).
     func appendJSON(to buffer: inout ByteBuffer) {
-        func key(_ name: StaticString) {
-            buffer.writeStaticString(name)
-        }
-        key("{\"kind\":"); JSONText.appendString(kind, to: &buffer)
-        key(",\"trace_id\":"); JSONText.appendString(traceID, to: &buffer)
-        key(",\"span_id\":"); JSONText.appendString(spanID, to: &buffer)
-        key(",\"span_name\":"); JSONText.appendString(spanName, to: &buffer)
-        key(",\"service\":"); JSONText.appendString(service, to: &buffer)
-        key(",\"profile_id\":"); JSONText.appendString(profileID, to: &buffer)
-        key(",\"profile_type\":"); JSONText.appendString(profileType, to: &buffer)
-        key(",\"start\":"); JSONText.appendString(start, to: &buffer)
-        key(",\"end\":"); JSONText.appendString(end, to: &buffer)
+        buffer.writeStaticString("{\"kind\":"); JSONText.appendString(kind, to: &buffer)
+        buffer.writeStaticString(",\"trace_id\":"); JSONText.appendString(traceID, to: &buffer)
+        buffer.writeStaticString(",\"span_id\":"); JSONText.appendString(spanID, to: &buffer)
+        buffer.writeStaticString(",\"span_name\":"); JSONText.appendString(spanName, to: &buffer)
+        buffer.writeStaticString(",\"service\":"); JSONText.appendString(service, to: &buffer)
+        buffer.writeStaticString(",\"profile_id\":"); JSONText.appendString(profileID, to: &buffer)
+        buffer.writeStaticString(",\"profile_type\":"); JSONText.appendString(profileType, to: &buffer)
+        buffer.writeStaticString(",\"start\":"); JSONText.appendString(start, to: &buffer)
+        buffer.writeStaticString(",\"end\":"); JSONText.appendString(end, to: &buffer)
         if let overlap {
             // Clamped to 0…1 by the resolver; a non-finite value (which JSON cannot hold) is null.
-            key(",\"overlap\":")
+            buffer.writeStaticString(",\"overlap\":")
             if overlap.isFinite { buffer.writeString(String(overlap)) } else { buffer.writeStaticString("null") }
         }
-        key(",\"top_scope\":"); JSONText.appendString(topScope, to: &buffer)
-        key(",\"top\":[")
+        buffer.writeStaticString(",\"top_scope\":"); JSONText.appendString(topScope, to: &buffer)
+        buffer.writeStaticString(",\"top\":[")
         for (index, function) in top.enumerated() {
             if index > 0 { buffer.writeStaticString(",") }
-            key("{\"function\":"); JSONText.appendString(function.function, to: &buffer)
-            key(",\"file\":"); JSONText.appendString(function.file, to: &buffer)
-            key(",\"flat\":"); buffer.writeString(String(function.flat))
-            key(",\"cum\":"); buffer.writeString(String(function.cum))
-            key(",\"unit\":"); JSONText.appendString(function.unit, to: &buffer)
+            buffer.writeStaticString("{\"function\":"); JSONText.appendString(function.function, to: &buffer)
+            buffer.writeStaticString(",\"file\":"); JSONText.appendString(function.file, to: &buffer)
+            buffer.writeStaticString(",\"flat\":"); buffer.writeString(String(function.flat))
+            buffer.writeStaticString(",\"cum\":"); buffer.writeString(String(function.cum))
+            buffer.writeStaticString(",\"unit\":"); JSONText.appendString(function.unit, to: &buffer)
             buffer.writeStaticString("}")
         }
-        key("],\"jump\":{")
+        buffer.writeStaticString("],\"jump\":{")
         for (index, (name, url)) in jump.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { buffer.writeStaticString(",") }
             JSONText.appendString(name, to: &buffer)

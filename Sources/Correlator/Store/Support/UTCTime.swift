@@ -16,11 +16,9 @@ struct UTCTime: Equatable {
     }
 
     init(unixNano: Int64) {
-        // From the remainder, not `unixNano - days * perDay`: near Int64.min that product overflows.
-        let perDay: Int64 = 86_400_000_000_000
-        let (quotient, remainder) = unixNano.quotientAndRemainder(dividingBy: perDay)
-        let days = remainder < 0 ? quotient - 1 : quotient
-        let nanosOfDay = remainder < 0 ? remainder + perDay : remainder
+        let days = Self.dayNumber(unixNano: unixNano)
+        // Wrapping: near Int64.min the product overflows, but the difference (0 ..< one day) is exact.
+        let nanosOfDay = unixNano &- days &* 86_400_000_000_000
         let secondsOfDay = nanosOfDay / 1_000_000_000
         nanosecond = nanosOfDay % 1_000_000_000
         hour = secondsOfDay / 3600
